@@ -1,0 +1,5 @@
+export * from './camera.js';
+export * from './mat4.js';
+export * from './quaternion.js';
+export * from './random.js';
+export * from './vec3.js';
