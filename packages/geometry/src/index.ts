@@ -2,4 +2,5 @@ export * from './camera.js';
 export * from './mat4.js';
 export * from './quaternion.js';
 export * from './random.js';
+export * from './triangle.js';
 export * from './vec3.js';

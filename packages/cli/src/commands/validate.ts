@@ -16,7 +16,9 @@ export function registerValidate(program: Command): void {
     .action(async (episode: string, opts: { json?: boolean }) => {
       const out = new Reporter(Boolean(opts.json));
       const progress = new Progress('validate', 1, { unit: 'files' });
-      const problems = await validateEpisode(episode, { onProgress: (done, total) => progress.update(done, total) });
+      const problems = await validateEpisode(episode, {
+        onProgress: (done, total) => progress.update(done, total),
+      });
       progress.finish();
       for (const p of problems) out.say(`${p.file}${p.field ? ` [${p.field}]` : ''}: ${p.message}`);
       out.say(problems.length === 0 ? `${episode}: valid` : `${episode}: ${problems.length} problem(s)`);
