@@ -32,7 +32,8 @@ export class Progress {
     this.total = total;
     const now = performance.now();
     const interval = this.tty ? 100 : (this.options.lineIntervalMs ?? 2000);
-    if (done < total && now - this.lastDraw < interval) return;
+    // The last step is drawn by finish(), with the total time.
+    if (done >= total || now - this.lastDraw < interval) return;
     this.lastDraw = now;
     this.draw(detail);
   }

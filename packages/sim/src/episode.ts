@@ -57,6 +57,9 @@ export const SIM_WORKSPACE = {
   max: [0.3, 0.4, 0.3] as [number, number, number],
 };
 
+/** Colour beyond the table's far edge: a grey lab wall rather than a void. It has no depth reading (out of range). */
+const BACKDROP: [number, number, number] = [92, 96, 102];
+
 /**
  * Ground-truth visibility: a point is visible in a camera when its pixel is an object pixel whose depth matches the
  * point's within this tolerance (see `pointVisibility` with a mask): the image depicts it there.
@@ -116,7 +119,10 @@ export async function generateEpisode(
       const pusher = makePusher(sim.endEffector[t], sim.pusherRadius);
       for (let c = 0; c < C; c++) {
         const cam = cameras[c];
-        const frame = renderScene([table, object, pusher], cam, { supersample: options.supersample ?? 3 });
+        const frame = renderScene([table, object, pusher], cam, {
+          supersample: options.supersample ?? 3,
+          background: BACKDROP,
+        });
         const vis = pointVisibility(points, cam, frame.depth, VISIBILITY_TOLERANCE_M, frame.mask);
         visibility.set(vis, (t * C + c) * K);
         for (let k = 0; k < K; k++) visibleCount += vis[k];
