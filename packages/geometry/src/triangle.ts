@@ -140,3 +140,22 @@ export function closestTriangle(
   }
   return { triangle, distance: Math.sqrt(best) };
 }
+
+/**
+ * (b - a) x (c - a) for the triangle whose vertices start at offsets ia, ib, ic of a flat array: the normal of the
+ * counter-clockwise front face, with length twice the triangle's area.
+ */
+export function triangleNormal(
+  v: ArrayLike<number>,
+  ia: number,
+  ib: number,
+  ic: number,
+): [number, number, number] {
+  const ux = v[ib] - v[ia];
+  const uy = v[ib + 1] - v[ia + 1];
+  const uz = v[ib + 2] - v[ia + 2];
+  const wx = v[ic] - v[ia];
+  const wy = v[ic + 1] - v[ia + 1];
+  const wz = v[ic + 2] - v[ia + 2];
+  return [uy * wz - uz * wy, uz * wx - ux * wz, ux * wy - uy * wx];
+}

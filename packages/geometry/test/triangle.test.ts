@@ -6,6 +6,7 @@ import {
   pointMeshDistance,
   pointTriangleDistanceSquared,
   rayTriangleIntersection,
+  triangleNormal,
 } from '../src/triangle.js';
 
 const tri = [0, 0, 0, 1, 0, 0, 0, 1, 0];
@@ -64,4 +65,10 @@ test('closestTriangle finds the nearest face of a two-triangle mesh', () => {
   const r = closestTriangle([5.2, 0.2, 0.3], vertices, [0, 1, 2, 3, 4, 5]);
   assert.equal(r.triangle, 1);
   assert.ok(Math.abs(r.distance - 0.3) < 1e-12);
+});
+
+test('triangleNormal points out of the counter-clockwise face with length twice the area', () => {
+  const v = [1, 1, 1, 3, 1, 1, 1, 4, 1];
+  assert.deepEqual(triangleNormal(v, 0, 3, 6), [0, 0, 6]);
+  assert.deepEqual(triangleNormal(v, 0, 6, 3), [0, 0, -6]);
 });

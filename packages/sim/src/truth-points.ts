@@ -1,4 +1,4 @@
-import { type Random, rayTriangleIntersection } from '@gsdyn/geometry';
+import { type Random, rayTriangleIntersection, triangleNormal } from '@gsdyn/geometry';
 import { evaluateSurfacePoints, type SurfaceBinding, sampleSurfacePoints } from './simulate.js';
 
 /**
@@ -42,20 +42,12 @@ function isInside(
   triangles: Uint32Array,
   vertices: Float32Array,
 ): boolean {
-  const a = 3 * triangles[3 * own];
-  const b = 3 * triangles[3 * own + 1];
-  const c = 3 * triangles[3 * own + 2];
-  const e1 = [
-    vertices[b] - vertices[a],
-    vertices[b + 1] - vertices[a + 1],
-    vertices[b + 2] - vertices[a + 2],
-  ];
-  const e2 = [
-    vertices[c] - vertices[a],
-    vertices[c + 1] - vertices[a + 1],
-    vertices[c + 2] - vertices[a + 2],
-  ];
-  const n = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
+  const n = triangleNormal(
+    vertices,
+    3 * triangles[3 * own],
+    3 * triangles[3 * own + 1],
+    3 * triangles[3 * own + 2],
+  );
   const length = Math.hypot(n[0], n[1], n[2]);
   if (length === 0) return false;
   const dir = [n[0] / length, n[1] / length, n[2] / length];

@@ -12,6 +12,7 @@ import {
   pointMeshDistance,
   project,
   rayTriangleIntersection,
+  triangleNormal,
   type Vec3,
 } from '@gsdyn/geometry';
 import { generateEpisode, type SimEpisodeOptions } from '../src/episode.js';
@@ -157,14 +158,12 @@ test('ground-truth visibility agrees with ray casting against the meshes that we
           data[(t * count + k) * 3 + 2],
         ];
         const { triangle } = closestTriangle(p, vertices, tris);
-        const [a, b, c] = [tris[3 * triangle], tris[3 * triangle + 1], tris[3 * triangle + 2]];
-        const e1 = [0, 1, 2].map((i) => vertices[3 * b + i] - vertices[3 * a + i]);
-        const e2 = [0, 1, 2].map((i) => vertices[3 * c + i] - vertices[3 * a + i]);
-        const normal = [
-          e1[1] * e2[2] - e1[2] * e2[1],
-          e1[2] * e2[0] - e1[0] * e2[2],
-          e1[0] * e2[1] - e1[1] * e2[0],
-        ];
+        const normal = triangleNormal(
+          vertices,
+          3 * tris[3 * triangle],
+          3 * tris[3 * triangle + 1],
+          3 * tris[3 * triangle + 2],
+        );
         const nl = Math.hypot(normal[0], normal[1], normal[2]);
         for (let ci = 0; ci < C; ci++) {
           const eye = cameraCentre(episode.cameras[ci]);

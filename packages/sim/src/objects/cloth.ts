@@ -43,6 +43,7 @@ export function createCloth(rng: Random): SimObject {
   const c = Math.cos(angle);
   const s = Math.sin(angle);
   const count = n * n;
+  const radii = Float64Array.from({ length: count }, () => radius * (1 + ENV('TV', 0) * rng.uniform(-1, 1)));
   const flat = new Float64Array(3 * count);
   const x = new Float64Array(3 * count);
   const uvs = new Float32Array(2 * count);
@@ -56,17 +57,13 @@ export function createCloth(rng: Random): SimObject {
       flat[3 * p + 2] = radius;
       x[3 * p] = flat[3 * p];
       x[3 * p + 1] = flat[3 * p + 1];
-      x[3 * p + 2] = radius + drape(lx / CLOTH.size, ly / CLOTH.size);
+      x[3 * p + 2] = radii[p] + drape(lx / CLOTH.size, ly / CLOTH.size);
       uvs[2 * p] = k / (n - 1);
       uvs[2 * p + 1] = r / (n - 1);
     }
   }
   const triangles = clothTriangles(n);
-  const body = new SoftBody(
-    x,
-    new Float64Array(count).fill(CLOTH.mass / count),
-    Float64Array.from({ length: count }, () => radius * (1 + ENV('TV', 0) * rng.uniform(-1, 1))),
-  );
+  const body = new SoftBody(x, new Float64Array(count).fill(CLOTH.mass / count), radii);
   body.material = {
     tableStaticFriction: ENV('MS', 0.6),
     tableDynamicFriction: ENV('MD', 0.5),

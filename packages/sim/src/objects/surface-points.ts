@@ -1,4 +1,4 @@
-import type { Random } from '@gsdyn/geometry';
+import { type Random, triangleNormal } from '@gsdyn/geometry';
 
 /** Points fixed on a surface mesh for the whole episode: a triangle and barycentric weights per point. */
 export interface SurfaceBinding {
@@ -81,14 +81,6 @@ export function evaluateSurfacePoints(
 }
 
 function triangleArea(triangles: Uint32Array, v: Float32Array, t: number): number {
-  const a = 3 * triangles[3 * t];
-  const b = 3 * triangles[3 * t + 1];
-  const c = 3 * triangles[3 * t + 2];
-  const ux = v[b] - v[a];
-  const uy = v[b + 1] - v[a + 1];
-  const uz = v[b + 2] - v[a + 2];
-  const wx = v[c] - v[a];
-  const wy = v[c + 1] - v[a + 1];
-  const wz = v[c + 2] - v[a + 2];
-  return 0.5 * Math.hypot(uy * wz - uz * wy, uz * wx - ux * wz, ux * wy - uy * wx);
+  const n = triangleNormal(v, 3 * triangles[3 * t], 3 * triangles[3 * t + 1], 3 * triangles[3 * t + 2]);
+  return 0.5 * Math.hypot(n[0], n[1], n[2]);
 }
