@@ -6,7 +6,8 @@
 // (millimetres lost). Our own writer also makes the bytes deterministic: same pixels, same file.
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflate, deflateSync, inflateSync } from 'node:zlib';
 import pngjs from 'pngjs';
 import sharp from 'sharp';
 
@@ -285,10 +286,51 @@ function filterRows(raw: Uint8Array, rowBytes: number, height: number, bpp: numb
   return out;
 }
 
+const DEFLATE_OPTIONS = { level: 6 };
+const deflateAsync = promisify(deflate);
+
 /** Encodes big-endian sample bytes `raw` (rows top first) as a non-interlaced PNG. */
 function encodePng(width: number, height: number, colorType: 0 | 2, bitDepth: 8 | 16, raw: Uint8Array) {
-  const channels = colorType === 0 ? 1 : 3;
-  const bpp = (channels * bitDepth) / 8;
+  const filtered = filterRows(
+    raw,
+    width * bytesPerPixel(colorType, bitDepth),
+    height,
+    bytesPerPixel(colorType, bitDepth),
+  );
+  return assemblePng(width, height, colorType, bitDepth, deflateSync(filtered, DEFLATE_OPTIONS));
+}
+
+/**
+ * The same bytes as encodePng, with the deflate on libuv's thread pool: writers of many images (the simulator
+ * writes hundreds per episode) then compress on the other cores while the caller renders the next frame.
+ */
+async function encodePngAsync(
+  width: number,
+  height: number,
+  colorType: 0 | 2,
+  bitDepth: 8 | 16,
+  raw: Uint8Array,
+) {
+  const filtered = filterRows(
+    raw,
+    width * bytesPerPixel(colorType, bitDepth),
+    height,
+    bytesPerPixel(colorType, bitDepth),
+  );
+  return assemblePng(width, height, colorType, bitDepth, await deflateAsync(filtered, DEFLATE_OPTIONS));
+}
+
+function bytesPerPixel(colorType: 0 | 2, bitDepth: 8 | 16): number {
+  return ((colorType === 0 ? 1 : 3) * bitDepth) / 8;
+}
+
+function assemblePng(
+  width: number,
+  height: number,
+  colorType: 0 | 2,
+  bitDepth: 8 | 16,
+  idat: Uint8Array,
+): Uint8Array {
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);
@@ -296,7 +338,6 @@ function encodePng(width: number, height: number, colorType: 0 | 2, bitDepth: 8 
   ihdr[8] = bitDepth;
   ihdr[9] = colorType;
   // compression 0, filter 0, interlace 0
-  const idat = deflateSync(filterRows(raw, width * bpp, height, bpp), { level: 6 });
   const parts = [
     PNG_SIGNATURE,
     pngChunk('IHDR', ihdr),
@@ -482,6 +523,14 @@ export async function readDepthPng(path: string): Promise<DepthImage> {
 }
 
 export function encodeDepthPng(depth: DepthImage): Uint8Array {
+  return encodePng(depth.width, depth.height, 0, 16, depthSamples(depth));
+}
+
+export async function writeDepthPng(path: string, depth: DepthImage): Promise<void> {
+  await writeFile(path, await encodePngAsync(depth.width, depth.height, 0, 16, depthSamples(depth)));
+}
+
+function depthSamples(depth: DepthImage): Uint8Array {
   checkSize(depth, 1, 'depth PNG');
   const raw = new Uint8Array(depth.data.length * 2);
   for (let i = 0; i < depth.data.length; i++) {
@@ -489,11 +538,7 @@ export function encodeDepthPng(depth: DepthImage): Uint8Array {
     raw[2 * i] = v >> 8; // PNG samples are big-endian
     raw[2 * i + 1] = v & 0xff;
   }
-  return encodePng(depth.width, depth.height, 0, 16, raw);
-}
-
-export async function writeDepthPng(path: string, depth: DepthImage): Promise<void> {
-  await writeFile(path, encodeDepthPng(depth));
+  return raw;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,7 +577,8 @@ export function encodeMaskPng(mask: GrayImage): Uint8Array {
 }
 
 export async function writeMaskImage(path: string, mask: GrayImage): Promise<void> {
-  await writeFile(path, encodeMaskPng(mask));
+  checkSize(mask, 1, 'mask PNG');
+  await writeFile(path, await encodePngAsync(mask.width, mask.height, 0, 8, mask.data));
 }
 
 /** Grey or RGB samples, 8 or 16 bits, as a PNG through the same deterministic writer (16-bit colour inputs, labels). */

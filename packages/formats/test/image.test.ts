@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -336,4 +336,27 @@ test('depth and mask decoding accept PNGs written by other encoders (sharp, pngj
     inputHasAlpha: false,
   });
   assert.deepEqual(decodeDepthPng(byPngjs).data, depth);
+});
+
+test('writeDepthPng and writeMaskImage (async deflate) write exactly the bytes of the sync encoders', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gsdyn-image-async-'));
+  try {
+    const rng = new Random(5);
+    const depth = {
+      width: 37,
+      height: 23,
+      data: Uint16Array.from({ length: 37 * 23 }, () => rng.int(65536)),
+    };
+    const mask = {
+      width: 37,
+      height: 23,
+      data: Uint8Array.from({ length: 37 * 23 }, () => (rng.next() < 0.3 ? 255 : 0)),
+    };
+    await writeDepthPng(join(dir, 'd.png'), depth);
+    await writeMaskImage(join(dir, 'm.png'), mask);
+    assert.deepEqual(new Uint8Array(await readFile(join(dir, 'd.png'))), encodeDepthPng(depth));
+    assert.deepEqual(new Uint8Array(await readFile(join(dir, 'm.png'))), encodeMaskPng(mask));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
