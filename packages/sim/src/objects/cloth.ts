@@ -5,23 +5,33 @@ import type { SimObject } from './sim-object.js';
 import { tilingFractalNoise } from './texture-noise.js';
 import { createTexture, fillDisc, getTexel, mix, type Rgb, setTexel, shade, wrap } from './texture-paint.js';
 
-const ENV = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 export const CLOTH = {
   size: 0.3,
   /** Particles per side. */
   resolution: 21,
   thickness: 0.003,
   mass: 0.02,
-  /** Bending rigidity, N m: a cotton-like cloth (bending length (B / (rho g))^(1/3) about 2 cm). */
-  bendingRigidity: ENV('B', 1e-5),
+  /**
+   * Bending rigidity, N m, of a cotton-like cloth. Bergou's weights on this grid give about 3-4 times the
+   * continuum energy, so it acts as 3-4e-5 N m: a bending length (B / (rho g))^(1/3) of about 2.5 cm.
+   */
+  bendingRigidity: 1e-5,
   /** The seeded drape it is laid down with: raised creases (what buckles first under a push) and waviness, m. */
-  creases: ENV('NC', 3),
-  creaseHeight: ENV('CH', 0.006),
-  creaseHalfWidth: ENV('CW', 0.03),
-  waveHeight: ENV('WH', 0.002),
+  creases: 2,
+  creaseHeight: 0.006,
+  creaseHalfWidth: 0.03,
+  waveHeight: 0.002,
+  /** Plane waves in the waviness, and their periods across the cloth (4-7: a few centimetres each). */
+  waves: 4,
+  wavePeriods: [4, 7],
+  /**
+   * Seeded relative variation of the particles' radii (the thickness of the weave, +-1/3): the cloth never lies
+   * perfectly flat, so in-plane compression has out-of-plane kinks to buckle at instead of sliding the sheet.
+   */
+  thicknessVariation: 1 / 3,
   /** The pusher tip rides 1 mm above the table, under the top of the 3 mm cloth, so it catches the edge. */
   pusherTipHeight: 0.001,
-};
+} as const;
 
 /**
  * A square cloth laid on the table with a slight seeded drape: the particle grid with inextensible stretch
@@ -43,7 +53,10 @@ export function createCloth(rng: Random): SimObject {
   const c = Math.cos(angle);
   const s = Math.sin(angle);
   const count = n * n;
-  const radii = Float64Array.from({ length: count }, () => radius * (1 + ENV('TV', 0) * rng.uniform(-1, 1)));
+  const radii = Float64Array.from(
+    { length: count },
+    () => radius * (1 + CLOTH.thicknessVariation * rng.uniform(-1, 1)),
+  );
   const flat = new Float64Array(3 * count);
   const x = new Float64Array(3 * count);
   const uvs = new Float32Array(2 * count);
@@ -64,12 +77,15 @@ export function createCloth(rng: Random): SimObject {
   }
   const triangles = clothTriangles(n);
   const body = new SoftBody(x, new Float64Array(count).fill(CLOTH.mass / count), radii);
+  // Cotton on a wooden table; the pusher's own friction is low so that a fold leaning on it is not carried up.
   body.material = {
-    tableStaticFriction: ENV('MS', 0.6),
-    tableDynamicFriction: ENV('MD', 0.5),
-    pusherFriction: ENV('MP', 0.3),
+    tableStaticFriction: 0.7,
+    tableDynamicFriction: 0.6,
+    pusherFriction: 0.2,
     damping: 1,
   };
+  // Stretch is inextensible; with one sweep the pusher squeezing a fold leaves strain that springs back violently.
+  body.distanceIterations = 3;
   for (let r = 0; r < n; r++) {
     for (let k = 0; k < n; k++) {
       const p = r * n + k;
@@ -95,7 +111,7 @@ export function createCloth(rng: Random): SimObject {
         for (let i = 0; i < 3 * count; i++) out[i] = positions[i];
       },
     },
-    substepsAt15Fps: ENV('SUB', 60),
+    substepsAt15Fps: 60,
     pusherTipHeight: CLOTH.pusherTipHeight,
   };
 }
@@ -106,9 +122,9 @@ export function createCloth(rng: Random): SimObject {
  * gentle waviness.
  */
 function drapeField(rng: Random): (u: number, v: number) => number {
-  const waves = Array.from({ length: ENV('NW', 3) }, () => {
+  const waves = Array.from({ length: CLOTH.waves }, () => {
     const direction = rng.uniform(0, 2 * Math.PI);
-    const frequency = 2 * Math.PI * rng.uniform(ENV('F0', 1), ENV('F1', 2.5));
+    const frequency = 2 * Math.PI * rng.uniform(CLOTH.wavePeriods[0], CLOTH.wavePeriods[1]);
     return {
       kx: frequency * Math.cos(direction),
       ky: frequency * Math.sin(direction),

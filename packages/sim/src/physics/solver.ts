@@ -50,7 +50,7 @@ export function step(body: SoftBody, dt: number, substeps: number, pusher?: Step
       x[i + 1] += v[i + 1] * h;
       x[i + 2] += v[i + 2] * h;
     }
-    body.distances.solve(x, inverseMass, h);
+    for (let k = 0; k < body.distanceIterations; k++) body.distances.solve(x, inverseMass, h);
     body.bending.solve(x, inverseMass, h);
     body.volumes.solve(x, inverseMass, h);
     body.shapeMatching?.solve(x, h, radius);
