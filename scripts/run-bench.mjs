@@ -2,12 +2,18 @@
 // Runs every benchmark (packages/*/bench/*.bench.ts) one after another, never in parallel: benchmarks on a
 // shared 2-core machine are only comparable within one run. Usage: npm run bench [-- <substring filter>...]
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
+
+const wasmBuild = join(root, 'packages/splat/scripts/build-wasm.mjs');
+if (existsSync(wasmBuild)) {
+  const built = spawnSync(process.execPath, [wasmBuild], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
 const files = [];
 for (const pkg of readdirSync(join(root, 'packages'))) {
   let names = [];

@@ -5,12 +5,19 @@
 // @gsdyn/* imports resolve to src/*.ts, and tsx transpiles them.
 // Usage: npm test [-- <substring filter>...]
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
+
+// Tests of the WebAssembly fast paths need the compiled kernels; the build is a no-op when they are up to date.
+const wasmBuild = join(root, 'packages/splat/scripts/build-wasm.mjs');
+if (existsSync(wasmBuild)) {
+  const built = spawnSync(process.execPath, [wasmBuild], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
 
 function walk(dir, out) {
   let entries;

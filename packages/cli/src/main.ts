@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerFit } from './commands/fit.js';
 import { registerImport } from './commands/import.js';
+import { registerRender } from './commands/render.js';
 import { registerSim } from './commands/sim.js';
 import { registerValidate } from './commands/validate.js';
 import { UsageError } from './output.js';
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerSim(program);
   registerValidate(program);
   registerImport(program);
+  registerFit(program);
+  registerRender(program);
   return program;
 }
 

@@ -1,4 +1,5 @@
 export * from './camera.js';
+export * from './knn.js';
 export * from './mat4.js';
 export * from './quaternion.js';
 export * from './random.js';

@@ -1,0 +1,4 @@
+export * from './image.js';
+export * from './image-loss.js';
+export * from './l1.js';
+export * from './ssim.js';
