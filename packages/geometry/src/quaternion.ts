@@ -28,17 +28,31 @@ export function quatFromAxisAngle(axis: Vec3, angle: number): Quat {
 /** Rotation matrix (row-major) of a quaternion; the quaternion is normalised first. */
 export function quatToMatrix(q: Quat): Mat3 {
   const [w, x, y, z] = quatNormalize(q);
-  return Float64Array.from([
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - w * z),
-    2 * (x * z + w * y),
-    2 * (x * y + w * z),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - w * x),
-    2 * (x * z - w * y),
-    2 * (y * z + w * x),
-    1 - 2 * (x * x + y * y),
-  ]);
+  const R = new Float64Array(9);
+  unitQuatToMatrixInto(w, x, y, z, R);
+  return R;
+}
+
+/**
+ * Writes the row-major rotation matrix of the UNIT quaternion (w, x, y, z) into out[0..8], without allocating:
+ * for per-Gaussian and per-particle loops.
+ */
+export function unitQuatToMatrixInto(
+  w: number,
+  x: number,
+  y: number,
+  z: number,
+  out: { [i: number]: number },
+): void {
+  out[0] = 1 - 2 * (y * y + z * z);
+  out[1] = 2 * (x * y - w * z);
+  out[2] = 2 * (x * z + w * y);
+  out[3] = 2 * (x * y + w * z);
+  out[4] = 1 - 2 * (x * x + z * z);
+  out[5] = 2 * (y * z - w * x);
+  out[6] = 2 * (x * z - w * y);
+  out[7] = 2 * (y * z + w * x);
+  out[8] = 1 - 2 * (x * x + y * y);
 }
 
 /** Quaternion of a rotation matrix (Shepperd's method, stable for every rotation), with w >= 0. */

@@ -1,4 +1,4 @@
-import type { PinholeCamera } from '@gsdyn/geometry';
+import { type PinholeCamera, unitQuatToMatrixInto } from '@gsdyn/geometry';
 import type { PixelConvention } from './types.js';
 
 /**
@@ -178,15 +178,7 @@ export function projectOne(cloud: GaussianCloudLike, i: number, cam: CameraFrame
   s.q[2] = y;
   s.q[3] = z;
   const R = s.rotation;
-  R[0] = 1 - 2 * (y * y + z * z);
-  R[1] = 2 * (x * y - w * z);
-  R[2] = 2 * (x * z + w * y);
-  R[3] = 2 * (x * y + w * z);
-  R[4] = 1 - 2 * (x * x + z * z);
-  R[5] = 2 * (y * z - w * x);
-  R[6] = 2 * (x * z - w * y);
-  R[7] = 2 * (y * z + w * x);
-  R[8] = 1 - 2 * (x * x + y * y);
+  unitQuatToMatrixInto(w, x, y, z, R);
   const sc = s.scale;
   for (let k = 0; k < 3; k++) sc[k] = Math.exp(logScales[3 * i + k]);
   const M = s.m;

@@ -1,6 +1,6 @@
 import { type PinholeCamera, Random } from '@gsdyn/geometry';
-import { Adam, type AdamGroup } from './adam.js';
-import { cloneCloud } from './cloud.js';
+import { Adam } from './adam.js';
+import { type CloudParamName, cloneCloud, cloudAdamGroups } from './cloud.js';
 import { accumulateScreenGradients, createDensifyState, densifyAndPrune, resetOpacities } from './densify.js';
 import { imageLoss } from './loss/image-loss.js';
 import { renderGaussians, renderGaussiansBackward } from './render.js';
@@ -13,7 +13,7 @@ export interface FitView {
 }
 
 /** Parameter groups of the optimiser, named as GaussianCloud fields. */
-export type FitParameter = 'means' | 'quaternions' | 'logScales' | 'logitOpacities' | 'colors' | 'extras';
+export type FitParameter = CloudParamName;
 
 /**
  * The reference's Adam learning rates (reference-implementation.md 3.3); means scale with the scene radius.
@@ -83,15 +83,6 @@ export interface FitResult {
   densifications: { iteration: number; cloned: number; split: number; pruned: number; count: number }[];
 }
 
-const PARAMETERS: readonly FitParameter[] = [
-  'means',
-  'quaternions',
-  'logScales',
-  'logitOpacities',
-  'colors',
-  'extras',
-];
-
 /**
  * Fits a Gaussian cloud to images (the tracker's first-frame optimisation): one randomly drawn view per iteration,
  * loss 0.8 L1 + 0.2 D-SSIM against the target on a black background, Adam on every parameter group, and
@@ -107,9 +98,7 @@ export function fitGaussians(
   const densifyRng = rng.fork();
   const rates = { ...referenceLearningRates(options.sceneRadius), ...options.learningRates };
   let cloud = cloneCloud(initial);
-  const params = (c: GaussianCloud): AdamGroup[] =>
-    PARAMETERS.map((name) => ({ name, params: c[name], lr: rates[name] }));
-  const adam = new Adam(params(cloud));
+  const adam = new Adam(cloudAdamGroups(cloud, rates));
   const schedule =
     options.densify === undefined ? referenceDensifySchedule(options.iterations) : options.densify;
   let densifyState = createDensifyState(cloud.count);

@@ -1,3 +1,5 @@
+import { unitQuatToMatrixInto } from '@gsdyn/geometry';
+
 /**
  * Global shape matching (Mueller et al. 2005): every substep, the best rigid motion of the rest shape onto the
  * current particles (centroid plus the rotation of the polar decomposition of A_pq) gives goal positions, and
@@ -137,14 +139,5 @@ export function extractRotation(A: Float64Array, q: Float64Array, R: Float64Arra
 }
 
 function quaternionToMatrix(q: Float64Array, R: Float64Array): void {
-  const [w, x, y, z] = q;
-  R[0] = 1 - 2 * (y * y + z * z);
-  R[1] = 2 * (x * y - w * z);
-  R[2] = 2 * (x * z + w * y);
-  R[3] = 2 * (x * y + w * z);
-  R[4] = 1 - 2 * (x * x + z * z);
-  R[5] = 2 * (y * z - w * x);
-  R[6] = 2 * (x * z - w * y);
-  R[7] = 2 * (y * z + w * x);
-  R[8] = 1 - 2 * (x * x + y * y);
+  unitQuatToMatrixInto(q[0], q[1], q[2], q[3], R);
 }
