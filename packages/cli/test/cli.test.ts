@@ -16,7 +16,7 @@ after(async () => {
 test('every command has --help that explains it', () => {
   const top = runCli(['--help']);
   assert.equal(top.code, 0);
-  for (const name of ['demo', 'sim', 'validate', 'import'])
+  for (const name of ['demo', 'sim', 'validate', 'import', 'fit', 'render'])
     assert.match(top.stdout, new RegExp(`\\b${name}\\b`));
   for (const args of [
     ['sim'],
@@ -87,4 +87,51 @@ test('errors on missing input name the path and exit 1', () => {
   const r = runCli(['validate', join(dir, 'does-not-exist'), '--json']);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /does-not-exist/);
+});
+
+test('fit writes a cloud and render scores it against the episode, both with --json', async () => {
+  const { existsSync } = await import('node:fs');
+  const sim = runCli([
+    'sim',
+    'plush',
+    '--out',
+    join(dir, 'fit'),
+    '--frames',
+    '1',
+    '--width',
+    '64',
+    '--height',
+    '48',
+    '--json',
+  ]);
+  assert.equal(sim.code, 0, sim.stderr);
+  const episode = JSON.parse(sim.stdout).episodes[0].dir as string;
+  const cloud = join(dir, 'fit', 'plush.ply');
+  const fit = runCli(['fit', episode, '--out', cloud, '--iters', '30', '--points', '300', '--json']);
+  assert.equal(fit.code, 0, fit.stderr);
+  const fitted = JSON.parse(fit.stdout);
+  assert.equal(fitted.initialSource, 'masked depth');
+  assert.equal(fitted.cameras.length, 4);
+  assert.ok(fitted.mean.maskPsnr > 10, `mask PSNR ${fitted.mean.maskPsnr}`);
+  assert.ok(existsSync(cloud));
+
+  const render = runCli([
+    'render',
+    cloud,
+    '--episode',
+    episode,
+    '--out',
+    join(dir, 'fit', 'render'),
+    '--json',
+  ]);
+  assert.equal(render.code, 0, render.stderr);
+  const rendered = JSON.parse(render.stdout);
+  assert.equal(rendered.gaussians, fitted.gaussians);
+  // The same cloud, cameras and rasteriser: render reproduces the scores fit reported.
+  assert.ok(Math.abs(rendered.mean.maskPsnr - fitted.mean.maskPsnr) < 1e-9);
+  for (const file of [...rendered.images, rendered.compare]) assert.ok(existsSync(file), file);
+
+  const badOut = runCli(['fit', episode, '--out', join(dir, 'fit', 'cloud.txt')]);
+  assert.equal(badOut.code, 1);
+  assert.match(badOut.stderr, /\.ply or \.splat/);
 });

@@ -47,6 +47,9 @@ export interface DensifySchedule {
   scaleFraction: number;
 }
 
+/** Below this many iterations the scaled reference schedule leaves no time to recover from its opacity reset. */
+export const MIN_DENSIFY_ITERATIONS = 1000;
+
 export function referenceDensifySchedule(iterations: number): DensifySchedule {
   const at = (i: number) => Math.round((i * iterations) / 10_000);
   return {
@@ -68,7 +71,11 @@ export interface FitOptions {
   /** Radius of the camera rig (1.1 x the largest camera distance from their mean): scales the means' learning rate and the densification thresholds. */
   sceneRadius: number;
   learningRates?: Partial<Record<FitParameter, number>>;
-  /** Densify and prune on the reference schedule (false: keep the Gaussians as they are). */
+  /**
+   * Densify and prune on this schedule; false keeps the Gaussians as they are. Default: the reference schedule
+   * scaled to `iterations` from 1,000 iterations on, none below (the opacity reset needs a few hundred iterations
+   * after it for the opacities to recover).
+   */
   densify?: DensifySchedule | false;
   ssimWeight?: number;
   pixelConvention?: PixelConvention;
@@ -100,7 +107,9 @@ export function fitGaussians(
   let cloud = cloneCloud(initial);
   const adam = new Adam(cloudAdamGroups(cloud, rates));
   const schedule =
-    options.densify === undefined ? referenceDensifySchedule(options.iterations) : options.densify;
+    options.densify !== undefined
+      ? options.densify
+      : options.iterations >= MIN_DENSIFY_ITERATIONS && referenceDensifySchedule(options.iterations);
   let densifyState = createDensifyState(cloud.count);
   const losses = new Float32Array(options.iterations);
   const densifications: FitResult['densifications'] = [];

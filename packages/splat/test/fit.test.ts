@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { lookAt, type PinholeCamera, Random } from '@gsdyn/geometry';
 import { createCloud } from '../src/cloud.js';
-import { fitGaussians } from '../src/fit.js';
+import { fitGaussians, referenceDensifySchedule } from '../src/fit.js';
 import { psnr } from '../src/metrics.js';
 import { renderGaussians } from '../src/render.js';
 import type { GaussianCloud } from '../src/types.js';
@@ -75,4 +75,26 @@ test('from a random start, 1,000 Gaussians fit a target rendered from another ra
   } finally {
     rasterizer?.dispose?.();
   }
+});
+
+test('the densification schedule is the reference one at 10,000 iterations, scaled, and off for short fits', () => {
+  assert.deepEqual(referenceDensifySchedule(10_000), {
+    from: 500,
+    until: 5000,
+    every: 100,
+    opacityResetAt: 3000,
+    pruneBigFrom: 3000,
+    strictPruneAt: 5000,
+    strictPruneOpacity: 0.25,
+    gradThreshold: 2e-4,
+    scaleFraction: 0.05,
+  });
+  assert.equal(referenceDensifySchedule(3000).opacityResetAt, 900);
+  // A short fit keeps its Gaussians: a scaled schedule would reset opacities and strict-prune within a few steps.
+  const camera = camerasAround(1, 32, 24)[0];
+  const cloud = randomCloud(50, new Random(4));
+  const target = renderGaussians(cloud, camera).image.slice(0, 3 * 32 * 24);
+  const fit = fitGaussians(cloud, [{ camera, target }], { iterations: 5, seed: 1, sceneRadius: 0.5 });
+  assert.equal(fit.cloud.count, 50);
+  assert.deepEqual(fit.densifications, []);
 });

@@ -54,7 +54,10 @@ export function registerFit(program: Command): void {
     .option('--iters <n>', 'optimisation iterations (the reference uses 10,000)', intIn(1, 1_000_000), 3000)
     .option('--points <n>', 'initial Gaussians at most', intIn(1, 10_000_000), 20_000)
     .option('--seed <s>', 'random seed', intIn(0, 2 ** 31 - 1), 0)
-    .option('--no-densify', 'keep the initial Gaussians (no clone/split/prune)')
+    .option(
+      '--no-densify',
+      'keep the initial Gaussians (no clone/split/prune; also the default below 1,000 iterations)',
+    )
     .addOption(pixelConventionOption())
     .addOption(backendOption())
     .addOption(threadsOption())
