@@ -51,7 +51,12 @@ export function registerFit(program: Command): void {
     .argument('<episode>', 'episode directory')
     .requiredOption('--out <cloud>', 'output cloud: .ply (3DGS layout) or .splat')
     .option('--frame <f>', 'frame to fit', intIn(0, 10_000_000), 0)
-    .option('--iters <n>', 'optimisation iterations (the reference uses 10,000)', intIn(1, 1_000_000), 3000)
+    .option(
+      '--iters <n>',
+      'optimisation iterations (the reference uses 10,000 for the first frame)',
+      intIn(1, 1_000_000),
+      10_000,
+    )
     .option('--points <n>', 'initial Gaussians at most', intIn(1, 10_000_000), 20_000)
     .option('--seed <s>', 'random seed', intIn(0, 2 ** 31 - 1), 0)
     .option(
