@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every benchmark (packages/*/bench/*.bench.ts) one after another, never in parallel: benchmarks on a
+// Runs the benchmarks (packages/*/bench/*.bench.ts) one after another, never in parallel: benchmarks on a
 // shared 2-core machine are only comparable within one run. Usage: npm run bench [-- <substring filter>...]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -24,7 +24,10 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
   }
   for (const n of names) if (n.endsWith('.bench.ts')) files.push(join(root, 'packages', pkg, 'bench', n));
 }
-const selected = files.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+// `*.slow.bench.ts` (whole-pipeline runs of many minutes) run only when asked for by name.
+const selected = files
+  .sort()
+  .filter((f) => (filters.length === 0 ? !f.includes('.slow.') : filters.some((s) => f.includes(s))));
 if (selected.length === 0) {
   console.error('no benchmarks found');
   process.exit(1);

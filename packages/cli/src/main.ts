@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerEvalTracks } from './commands/eval-tracks.js';
 import { registerFit } from './commands/fit.js';
 import { registerImport } from './commands/import.js';
 import { registerRender } from './commands/render.js';
 import { registerSim } from './commands/sim.js';
+import { registerTrack } from './commands/track.js';
 import { registerValidate } from './commands/validate.js';
 import { UsageError } from './output.js';
 
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerImport(program);
   registerFit(program);
   registerRender(program);
+  registerEvalTracks(program);
+  registerTrack(program);
   return program;
 }
 

@@ -1,0 +1,169 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeColorPng, readEpisode } from '@gsdyn/formats';
+import type { PixelConvention } from '@gsdyn/splat';
+import {
+  evaluateTracks,
+  PRESET_NAMES,
+  type PresetName,
+  TRACK_DEFAULTS,
+  type TrackEvaluation,
+  trackContactSheet,
+  trackEpisode,
+  trackVideo,
+  writeFramePlys,
+  writeParamsNpz,
+  writeTracks,
+} from '@gsdyn/track';
+import { type Command, Option } from 'commander';
+import { intIn } from '../options.js';
+import { Reporter } from '../output.js';
+import { Progress } from '../progress.js';
+import { type Backend, backendOption, chooseRasterizer, threadsOption } from '../rasterizer-choice.js';
+import { printTrackMetrics } from './eval-tracks.js';
+import { pixelConventionOption } from './fit.js';
+
+interface TrackCommandOptions {
+  out: string;
+  preset: PresetName;
+  itersFirst: number;
+  iters: number;
+  points: number;
+  frames?: number;
+  seed: number;
+  video: boolean;
+  pixelConvention: PixelConvention;
+  backend: Backend;
+  threads?: number;
+  json?: boolean;
+}
+
+export function registerTrack(program: Command): void {
+  program
+    .command('track')
+    .description(
+      "Dense 3D tracking of an episode with dynamic 3D Gaussians (the paper's modified Dyn3DGS). Frame 0: fit every\n" +
+        'parameter (segmentation channel against the masks, per-camera colour correction, densification). Later frames:\n' +
+        'from a constant-velocity prediction, optimise means and rotations only (the gs-dynamics preset) with local\n' +
+        'rigidity, rotation similarity, isometry, table and background terms. Writes <out>/ with tracks (means.npy,\n' +
+        'rotations.npy), the frame-0 cloud, losses.csv, params.npz (Dyn3DGS layout), per-frame PLYs, a contact sheet and\n' +
+        'an MP4 of the Gaussians coloured by initial position; evaluates against the ground truth when the episode has it.',
+    )
+    .argument('<episode>', 'episode directory')
+    .requiredOption('--out <dir>', 'output track directory')
+    .addOption(
+      new Option('--preset <name>', 'gs-dynamics (the paper) or dyn3dgs (the unmodified baseline)')
+        .choices(PRESET_NAMES)
+        .default('gs-dynamics'),
+    )
+    .option('--iters-first <n>', 'iterations at frame 0', intIn(1, 1_000_000), TRACK_DEFAULTS.itersFirst)
+    .option('--iters <n>', 'iterations at every later frame', intIn(1, 1_000_000), TRACK_DEFAULTS.iters)
+    .option('--points <n>', 'initial Gaussians at most', intIn(1, 10_000_000), TRACK_DEFAULTS.maxGaussians)
+    .option('--frames <n>', 'track only the first n frames', intIn(1, 10_000_000))
+    .option('--seed <s>', 'random seed', intIn(0, 2 ** 31 - 1), TRACK_DEFAULTS.seed)
+    .option('--no-video', 'skip the MP4 (rendering it takes a few seconds per 10 frames)')
+    .addOption(pixelConventionOption())
+    .addOption(backendOption())
+    .addOption(threadsOption())
+    .option('--json', 'print one JSON object with the results on stdout')
+    .action(async (episodeDir: string, opts: TrackCommandOptions) => {
+      const out = new Reporter(Boolean(opts.json));
+      const rasterizer = chooseRasterizer(opts.backend, opts.threads);
+      try {
+        const episode = await readEpisode(episodeDir);
+        const frames = Math.min(opts.frames ?? episode.manifest.frameCount, episode.manifest.frameCount);
+        const totalIterations = opts.itersFirst + (frames - 1) * opts.iters;
+        const progress = new Progress('track', totalIterations, { unit: 'iterations' });
+        let done = 0;
+        const result = await trackEpisode(episodeDir, {
+          preset: opts.preset,
+          itersFirst: opts.itersFirst,
+          iters: opts.iters,
+          maxGaussians: opts.points,
+          frames,
+          seed: opts.seed,
+          pixelConvention: opts.pixelConvention,
+          rasterizer,
+          onProgress: (p) => {
+            done = p.frame === 0 ? p.iteration : opts.itersFirst + (p.frame - 1) * opts.iters + p.iteration;
+            progress.update(
+              done,
+              totalIterations,
+              `frame ${p.frame + 1}/${p.frames}  loss ${p.loss.toFixed(4)}  ${p.gaussians} Gaussians`,
+            );
+          },
+        });
+        progress.finish();
+        const tracks = {
+          means: result.means,
+          rotations: result.rotations,
+          cloud: result.cloud,
+          frames: result.frames,
+        };
+        const sheetFrames = [
+          ...new Set([0, Math.floor(frames / 3), Math.floor((2 * frames) / 3), frames - 1]),
+        ];
+        const dir = await writeTracks(
+          opts.out,
+          {
+            manifest: {
+              format: 'gsdyn.tracks',
+              version: 1,
+              episode: result.episode,
+              frames: result.frames,
+              gaussians: result.cloud.count,
+              preset: result.preset.name,
+              pixelConvention: result.pixelConvention,
+              options: result.options,
+              seconds: result.seconds,
+              losses: result.losses,
+            },
+            means: result.means,
+            rotations: result.rotations,
+            cloud: result.cloud,
+          },
+          async (temp) => {
+            await writeParamsNpz(join(temp, 'params.npz'), tracks, result.colorAffine);
+            await writeFramePlys(join(temp, 'frames'), tracks);
+            const sheet = await trackContactSheet({
+              episode,
+              tracks,
+              frames: sheetFrames,
+              pixelConvention: result.pixelConvention,
+              rasterizer,
+            });
+            await writeFile(join(temp, 'contact_sheet.png'), await encodeColorPng(sheet));
+            if (opts.video)
+              await trackVideo(join(temp, 'tracks.mp4'), {
+                episode,
+                tracks,
+                pixelConvention: result.pixelConvention,
+                rasterizer,
+              });
+          },
+        );
+        const later = result.seconds.slice(1);
+        const perFrame = later.length ? later.reduce((a, b) => a + b, 0) / later.length : 0;
+        out.say(`${dir}: ${result.frames} frames x ${result.cloud.count} Gaussians (${result.preset.name})`);
+        out.say(
+          `frame 0: ${result.seconds[0].toFixed(1)} s; later frames: ${perFrame.toFixed(2)} s per frame`,
+        );
+        let evaluation: TrackEvaluation | undefined;
+        if (episode.manifest.truth) {
+          evaluation = await evaluateTracks(dir, episodeDir);
+          printTrackMetrics(out, evaluation);
+        }
+        out.result({
+          tracks: dir,
+          frames: result.frames,
+          gaussians: result.cloud.count,
+          preset: result.preset.name,
+          secondsFirstFrame: result.seconds[0],
+          secondsPerFrame: perFrame,
+          evaluation,
+        });
+      } finally {
+        rasterizer.dispose?.();
+      }
+    });
+}

@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import { EPISODE_MANIFEST_FILE, readEpisode } from '@gsdyn/formats';
+import { readTracks, TRACKS_MANIFEST_FILE } from '../track-dir.js';
+import { associatePoints, predictPoints } from './association.js';
+import {
+  median,
+  metrics2d,
+  metrics3d,
+  type TrackMetrics,
+  type TrackMetricsOptions,
+} from './track-metrics.js';
+
+export interface TrackEvaluation {
+  /** Gaussians blended per truth point, and the number of truth points. */
+  association: { k: number; points: number };
+  frames: number;
+  metrics3d: TrackMetrics;
+  /** Present when the episode has truth/surface_visibility. */
+  metrics2d?: TrackMetrics;
+  /** Per frame, the median over truth points of the 3D error, millimetres. */
+  perFrameMedianMm: number[];
+}
+
+export interface EvaluateTracksOptions extends TrackMetricsOptions {
+  /** Gaussians blended per truth point (default 3; 1 = the nearest Gaussian). */
+  k?: number;
+}
+
+/**
+ * Scores a track directory against the ground-truth surface points of the episode it tracked: each truth point is
+ * associated at frame 0 with its k nearest Gaussians (associatePoints), followed through the tracks
+ * (predictPoints), and compared in 3D and, when the episode has visibility, in 2D (see track-metrics.ts).
+ */
+export async function evaluateTracks(
+  trackDir: string,
+  episodeDir: string,
+  options: EvaluateTracksOptions = {},
+): Promise<TrackEvaluation> {
+  const tracks = await readTracks(trackDir);
+  const episode = await readEpisode(episodeDir);
+  const truth = await episode.readTruth();
+  const manifestFile = join(episode.dir, EPISODE_MANIFEST_FILE);
+  if (truth === undefined)
+    throw new Error(
+      `${manifestFile}: the episode has no ground truth (field "truth.surfacePoints"); cannot evaluate tracks`,
+    );
+  const T = tracks.manifest.frames;
+  const N = tracks.manifest.gaussians;
+  const { count: K, data: truthPoints } = truth.surfacePoints;
+  if (T !== truth.surfacePoints.frames)
+    throw new Error(
+      `${join(tracks.dir, TRACKS_MANIFEST_FILE)}: frames is ${T}, but the episode's ground truth ` +
+        `${join(episode.dir, episode.manifest.truth?.surfacePoints ?? '')} has ${truth.surfacePoints.frames} frames; they must be equal`,
+    );
+  const k = options.k ?? 3;
+  if (!Number.isInteger(k) || k < 1 || k > N)
+    throw new RangeError(
+      `evaluateTracks: k must be an integer from 1 to the number of Gaussians (${N}), got ${k}`,
+    );
+
+  const association = associatePoints(truthPoints.subarray(0, K * 3), tracks.means.subarray(0, N * 3), k);
+  const pred = predictPoints(association, tracks.means, T, N);
+  const result: TrackEvaluation = {
+    association: { k, points: K },
+    frames: T,
+    metrics3d: metrics3d(pred, truthPoints, T, K, options),
+    perFrameMedianMm: perFrameMedian(pred, truthPoints, T, K),
+  };
+  if (truth.surfaceVisibility !== undefined)
+    result.metrics2d = metrics2d(pred, truthPoints, T, K, episode.cameras, truth.surfaceVisibility, options);
+  return result;
+}
+
+function perFrameMedian(pred: Float32Array, truth: Float32Array, frames: number, points: number): number[] {
+  const out: number[] = [];
+  const e = new Float64Array(points);
+  for (let t = 0; t < frames; t++) {
+    for (let p = 0; p < points; p++) {
+      const i = (t * points + p) * 3;
+      e[p] = 1000 * Math.hypot(pred[i] - truth[i], pred[i + 1] - truth[i + 1], pred[i + 2] - truth[i + 2]);
+    }
+    out.push(median(e));
+  }
+  return out;
+}

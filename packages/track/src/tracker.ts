@@ -1,0 +1,361 @@
+import { type Episode, readEpisode } from '@gsdyn/formats';
+import { cameraCentre, Random } from '@gsdyn/geometry';
+import {
+  Adam,
+  type ColorTransform,
+  cloneCloud,
+  cloudFromPointCloud,
+  type FitView,
+  fitGaussians,
+  type GaussianCloud,
+  type GaussianGradients,
+  initialPoints,
+  loadFrameViews,
+  type PixelConvention,
+  referenceLearningRates,
+  renderGaussians,
+  renderGaussiansBackward,
+  sceneRadius,
+  type TileRasterizer,
+  viewLoss,
+} from '@gsdyn/splat';
+import {
+  applyColorAffine,
+  type ColorAffine,
+  colorAffineBackward,
+  createColorAffine,
+} from './color-correction.js';
+import { buildNeighbourGraph, type NeighbourGraph } from './losses/neighbours.js';
+import {
+  backgroundLoss,
+  isometryLoss,
+  type LossWithGrad,
+  rigidityLoss,
+  rotationSimilarityLoss,
+  tableLoss,
+} from './losses/rigidity.js';
+import { type PresetName, type TrackPreset, trackPreset } from './presets.js';
+
+export interface TrackOptions {
+  preset?: PresetName;
+  /** Iterations at frame 0 (all parameters, densification) and at every later frame (means and rotations). */
+  itersFirst?: number;
+  iters?: number;
+  /** Initial Gaussians at most (before densification). */
+  maxGaussians?: number;
+  seed?: number;
+  /** Track only the first n frames. */
+  frames?: number;
+  pixelConvention?: PixelConvention;
+  rasterizer?: TileRasterizer;
+  onProgress?: (progress: TrackProgress) => void;
+}
+
+export interface TrackProgress {
+  frame: number;
+  frames: number;
+  iteration: number;
+  iterations: number;
+  loss: number;
+  gaussians: number;
+}
+
+export interface TrackResult {
+  episode: string;
+  frames: number;
+  preset: TrackPreset;
+  pixelConvention: PixelConvention;
+  /** (frames, N, 3) and (frames, N, 4) normalised w x y z. */
+  means: Float32Array;
+  rotations: Float32Array;
+  /** The frame-0 cloud: static parameters (for dyn3dgs, colours and scales as fitted at frame 0). */
+  cloud: GaussianCloud;
+  colorAffine: ColorAffine;
+  /** Final value of each loss term per frame. */
+  losses: Record<string, number>[];
+  seconds: number[];
+  options: Record<string, unknown>;
+}
+
+export const TRACK_DEFAULTS = { itersFirst: 3000, iters: 150, maxGaussians: 20_000, seed: 0 } as const;
+
+/** Seg channel value of every Gaussian: all start on the object (the init points are masked). */
+const FOREGROUND = 1;
+
+/**
+ * Dense 3D tracking of an episode with dynamic 3D Gaussians (the paper's modified Dyn3DGS): fit all parameters at
+ * frame 0 (with a segmentation channel against the masks, per-camera colour correction, densification), then, frame
+ * after frame, start from a constant-velocity prediction and optimise means and rotations (plus colours and scales
+ * for the dyn3dgs preset) against the images with local rigidity, rotation similarity, isometry, table and background
+ * terms.
+ */
+export async function trackEpisode(episodeDir: string, options: TrackOptions = {}): Promise<TrackResult> {
+  const episode = await readEpisode(episodeDir);
+  const preset = trackPreset(options.preset ?? 'gs-dynamics', episode.manifest.object?.kind);
+  const itersFirst = options.itersFirst ?? TRACK_DEFAULTS.itersFirst;
+  const iters = options.iters ?? TRACK_DEFAULTS.iters;
+  const seed = options.seed ?? TRACK_DEFAULTS.seed;
+  const pixelConvention = options.pixelConvention ?? 'opencv';
+  const T = Math.min(options.frames ?? episode.manifest.frameCount, episode.manifest.frameCount);
+  const rng = new Random(seed);
+  const w = preset.weights;
+  const C = episode.cameras.length;
+  const radius = sceneRadius(episode.cameras.map((c) => cameraCentre(c)));
+  const rates = referenceLearningRates(radius);
+  const seconds: number[] = [];
+  const losses: Record<string, number>[] = [];
+
+  // Frame 0: everything.
+  let started = performance.now();
+  const views0 = await frameViews(episode, 0);
+  const init = await initialPoints(episode, views0.raw, {
+    maxPoints: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
+    seed,
+  });
+  const N0 = init.positions.length / 3;
+  const start = cloudFromPointCloud(init.positions, init.colors, {
+    extras: new Float32Array(N0).fill(FOREGROUND),
+    extraChannels: 1,
+  });
+  const colorAffine = createColorAffine(C);
+  const affineTransform = colorAffineTransform(colorAffine);
+  const fit = fitGaussians(start, views0.views, {
+    iterations: itersFirst,
+    seed: rng.nextUint32(),
+    sceneRadius: radius,
+    // Relative weights only: Adam's steps do not depend on the loss scale, but the densification threshold on the
+    // screen-space gradient (2e-4, as in 3DGS) does, so the colour term keeps weight 1 as in a plain fit.
+    imageWeight: 1,
+    extraWeight: views0.hasMasks ? w.seg / w.image : 0,
+    colorTransform: affineTransform,
+    pixelConvention,
+    rasterizer: options.rasterizer,
+    onProgress: (iteration, iterations, loss, gaussians) =>
+      options.onProgress?.({ frame: 0, frames: T, iteration, iterations, loss, gaussians }),
+  });
+  const cloud = fit.cloud;
+  const N = cloud.count;
+  normaliseQuaternions(cloud.quaternions);
+  const means = new Float32Array(T * N * 3);
+  const rotations = new Float32Array(T * N * 4);
+  means.set(cloud.means, 0);
+  rotations.set(cloud.quaternions, 0);
+  losses.push({ total: fit.losses[fit.losses.length - 1] });
+  seconds.push((performance.now() - started) / 1000);
+  const frame0 = { cloud: cloneCloud(cloud) };
+
+  // The neighbour graph is fixed at frame 0, over foreground Gaussians.
+  const foreground = indicesWhere(cloud, (i) => cloud.extras[i] >= 0.5);
+  const background = indicesWhere(cloud, (i) => cloud.extras[i] < 0.5);
+  const graph: NeighbourGraph = buildNeighbourGraph(cloud.means, 20, foreground);
+
+  const tracked = cloud;
+  const groups = [
+    { name: 'means', params: tracked.means, lr: rates.means },
+    { name: 'quaternions', params: tracked.quaternions, lr: rates.quaternions },
+    ...(preset.dynamicColors ? [{ name: 'colors', params: tracked.colors, lr: rates.colors }] : []),
+    ...(preset.dynamicScales ? [{ name: 'logScales', params: tracked.logScales, lr: rates.logScales }] : []),
+  ];
+  const adam = new Adam(groups);
+  const backgroundColour = new Float32Array(3 + cloud.extraChannels);
+
+  for (let t = 1; t < T; t++) {
+    started = performance.now();
+    const { views, hasMasks } = await frameViews(episode, t);
+    const prevMeans = means.slice((t - 1) * N * 3, t * N * 3);
+    const prevQuaternions = rotations.slice((t - 1) * N * 4, t * N * 4);
+    const prevColors = tracked.colors.slice();
+    // Constant-velocity prediction from the last two frames (zero velocity at t = 1).
+    const before = t >= 2 ? t - 2 : t - 1;
+    for (let i = 0; i < N * 3; i++) tracked.means[i] = 2 * prevMeans[i] - means[before * N * 3 + i];
+    for (let i = 0; i < N * 4; i++)
+      tracked.quaternions[i] = 2 * prevQuaternions[i] - rotations[before * N * 4 + i];
+    normaliseQuaternions(tracked.quaternions);
+    // New frame, new landscape: zero the moments but keep the step count (bias correction stays near 1).
+    adam.resetMoments();
+    let last: Record<string, number> = {};
+    for (let it = 0; it < iters; it++) {
+      const v = rng.int(C);
+      const view = views[v];
+      const result = renderGaussians(tracked, view.camera, {
+        background: backgroundColour,
+        pixelConvention,
+        rasterizer: options.rasterizer,
+      });
+      const image = viewLoss(tracked, view, v, result.image, {
+        imageWeight: w.image,
+        extraWeight: hasMasks ? w.seg : 0,
+        colorTransform: fixedAffine(colorAffine),
+      });
+      const grads = renderGaussiansBackward(
+        tracked,
+        view.camera,
+        result,
+        image.dImage,
+        undefined,
+        options.rasterizer,
+      );
+      const physical = {
+        graph,
+        means: tracked.means,
+        quaternions: tracked.quaternions,
+        prevMeans,
+        prevQuaternions,
+      };
+      const terms: [string, number, LossWithGrad][] = [
+        ['rigid', w.rigid, rigidityLoss(physical)],
+        ['rot', w.rot, rotationSimilarityLoss(physical)],
+        ['iso', w.iso, isometryLoss(physical)],
+        ['table', w.table, tableLoss(tracked.means, foreground)],
+        [
+          'bg',
+          w.bg,
+          backgroundLoss(
+            tracked.means,
+            tracked.quaternions,
+            frame0.cloud.means,
+            frame0.cloud.quaternions,
+            background,
+          ),
+        ],
+      ];
+      let total = image.loss;
+      last = { image: image.colorLoss, seg: image.extraLoss };
+      for (const [name, weight, term] of terms) {
+        total += weight * term.value;
+        last[name] = term.value;
+        addScaled(grads.means, term.gradMeans, weight);
+        addScaled(grads.quaternions, term.gradQuaternions, weight);
+      }
+      if (preset.dynamicColors && w.colorConsistency > 0) {
+        let l1 = 0;
+        for (let i = 0; i < prevColors.length; i++) {
+          const d = tracked.colors[i] - prevColors[i];
+          l1 += Math.abs(d);
+          grads.colors[i] += (w.colorConsistency * Math.sign(d)) / prevColors.length;
+        }
+        total += (w.colorConsistency * l1) / prevColors.length;
+        last.colorConsistency = l1 / prevColors.length;
+      }
+      last.total = total;
+      adam.step(
+        pick(
+          grads,
+          groups.map((g) => g.name),
+        ),
+      );
+      options.onProgress?.({
+        frame: t,
+        frames: T,
+        iteration: it + 1,
+        iterations: iters,
+        loss: total,
+        gaussians: N,
+      });
+    }
+    normaliseQuaternions(tracked.quaternions);
+    means.set(tracked.means, t * N * 3);
+    rotations.set(tracked.quaternions, t * N * 4);
+    losses.push(last);
+    seconds.push((performance.now() - started) / 1000);
+  }
+
+  const result: GaussianCloud = {
+    ...frame0.cloud,
+    colors: preset.dynamicColors ? tracked.colors.slice() : frame0.cloud.colors,
+  };
+  return {
+    episode: episode.dir,
+    frames: T,
+    preset,
+    pixelConvention,
+    means,
+    rotations,
+    cloud: result,
+    colorAffine,
+    losses,
+    seconds,
+    options: {
+      preset: preset.name,
+      itersFirst,
+      iters,
+      seed,
+      maxGaussians: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
+      weights: w,
+    },
+  };
+}
+
+/** The fitting views of a frame, with the mask as the target of the segmentation channel. */
+async function frameViews(episode: Episode, frame: number) {
+  const raw = await loadFrameViews(episode, frame);
+  const views: FitView[] = raw.cameras.map((camera, c) => {
+    const mask = raw.masks?.[c];
+    const extraTarget = mask ? Float32Array.from(mask, (m) => (m > 0 ? 1 : 0)) : undefined;
+    return { camera, target: raw.targets[c], extraTarget };
+  });
+  return { raw, views, hasMasks: raw.masks !== undefined };
+}
+
+/** The per-camera colour affine as a fitting transform, optimised with Adam at frame 0 (lr 1e-4, the reference's). */
+function colorAffineTransform(affine: ColorAffine): ColorTransform {
+  const grads = {
+    logGain: new Float32Array(affine.logGain.length),
+    offset: new Float32Array(affine.offset.length),
+  };
+  const adam = new Adam([
+    { name: 'logGain', params: affine.logGain, lr: 1e-4 },
+    { name: 'offset', params: affine.offset, lr: 1e-4 },
+  ]);
+  return {
+    apply: (view, rgb) => applyColorAffine(rgb, affine, view),
+    backward: (view, rgb, grad) => {
+      const b = colorAffineBackward(rgb, grad, affine, view);
+      grads.logGain.set(b.gradLogGain, 3 * view);
+      grads.offset.set(b.gradOffset, 3 * view);
+      return b.gradImage;
+    },
+    step: () => {
+      adam.step({ logGain: grads.logGain, offset: grads.offset });
+      grads.logGain.fill(0);
+      grads.offset.fill(0);
+    },
+  };
+}
+
+/** After frame 0 the colour affine is frozen: applied, never updated. */
+function fixedAffine(affine: ColorAffine): ColorTransform {
+  return {
+    apply: (view, rgb) => applyColorAffine(rgb, affine, view),
+    backward: (view, rgb, grad) => colorAffineBackward(rgb, grad, affine, view).gradImage,
+    step: () => {},
+  };
+}
+
+function normaliseQuaternions(q: Float32Array): void {
+  for (let i = 0; i < q.length; i += 4) {
+    const n = Math.hypot(q[i], q[i + 1], q[i + 2], q[i + 3]) || 1;
+    for (let k = 0; k < 4; k++) q[i + k] /= n;
+  }
+}
+
+function addScaled(target: Float32Array, source: Float32Array | undefined, weight: number): void {
+  if (!source || weight === 0) return;
+  for (let i = 0; i < target.length; i++) target[i] += weight * source[i];
+}
+
+function pick(grads: GaussianGradients, names: string[]): Record<string, Float32Array> {
+  const all: Record<string, Float32Array> = {
+    means: grads.means,
+    quaternions: grads.quaternions,
+    colors: grads.colors,
+    logScales: grads.logScales,
+  };
+  return Object.fromEntries(names.map((n) => [n, all[n]]));
+}
+
+function indicesWhere(cloud: GaussianCloud, keep: (i: number) => boolean): Uint32Array {
+  const out: number[] = [];
+  for (let i = 0; i < cloud.count; i++) if (keep(i)) out.push(i);
+  return Uint32Array.from(out);
+}
