@@ -8,7 +8,7 @@ import { generateEpisode, type ObjectKind } from '@gsdyn/sim';
 import { createWasmTileRasterizer } from '@gsdyn/splat';
 import { evaluateTracks } from '../src/metrics/index.js';
 import type { PresetName } from '../src/presets.js';
-import { writeTracks } from '../src/track-dir.js';
+import { tracksFromResult, writeTracks } from '../src/track-dir.js';
 import { trackEpisode } from '../src/tracker.js';
 
 const objects = (process.env.GSDYN_BENCH_OBJECTS ?? 'rope,cloth,plush').split(',') as ObjectKind[];
@@ -29,23 +29,7 @@ try {
     for (const preset of presets) {
       const result = await trackEpisode(episode, { preset, rasterizer });
       const out = join(dir, `${object}-${preset}`);
-      await writeTracks(out, {
-        manifest: {
-          format: 'gsdyn.tracks',
-          version: 1,
-          episode,
-          frames: result.frames,
-          gaussians: result.cloud.count,
-          preset,
-          pixelConvention: result.pixelConvention,
-          options: result.options,
-          seconds: result.seconds,
-          losses: result.losses,
-        },
-        means: result.means,
-        rotations: result.rotations,
-        cloud: result.cloud,
-      });
+      await writeTracks(out, tracksFromResult(result));
       const e = await evaluateTracks(out, episode);
       const later = result.seconds.slice(1);
       const perFrame = later.reduce((a, b) => a + b, 0) / Math.max(1, later.length);

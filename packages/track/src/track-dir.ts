@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ndarray, readNpy, writeNpy } from '@gsdyn/formats';
 import { type GaussianCloud, readGaussianCloud, writeGaussianCloud } from '@gsdyn/splat';
 import { z } from 'zod';
+import type { TrackResult } from './tracker.js';
 
 /**
  * A track directory: what `gsdyn track` writes and `gsdyn eval-tracks` reads.
@@ -118,4 +119,25 @@ export async function writeTracks(
     throw error;
   }
   return target;
+}
+
+/** The track directory contents of a tracker run (what `writeTracks` takes). */
+export function tracksFromResult(result: TrackResult): Omit<Tracks, 'dir'> {
+  return {
+    manifest: {
+      format: 'gsdyn.tracks',
+      version: 1,
+      episode: result.episode,
+      frames: result.frames,
+      gaussians: result.cloud.count,
+      preset: result.preset.name,
+      pixelConvention: result.pixelConvention,
+      options: result.options,
+      seconds: result.seconds,
+      losses: result.losses,
+    },
+    means: result.means,
+    rotations: result.rotations,
+    cloud: result.cloud,
+  };
 }

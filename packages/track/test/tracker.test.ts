@@ -8,7 +8,7 @@ import { readEpisode } from '@gsdyn/formats';
 import { generateEpisode } from '@gsdyn/sim';
 import { createWasmTileRasterizer, wasmAvailable } from '@gsdyn/splat';
 import { evaluateTracks } from '../src/metrics/index.js';
-import { writeTracks } from '../src/track-dir.js';
+import { tracksFromResult, writeTracks } from '../src/track-dir.js';
 import { trackEpisode } from '../src/tracker.js';
 
 let dir: string;
@@ -39,23 +39,7 @@ test('tracking a pushed rope (16 frames, 160x120) stays within millimetres of th
   try {
     const result = await trackEpisode(episodeDir, { itersFirst: 400, iters: 40, rasterizer });
     const out = join(dir, 'tracks');
-    await writeTracks(out, {
-      manifest: {
-        format: 'gsdyn.tracks',
-        version: 1,
-        episode: episodeDir,
-        frames: result.frames,
-        gaussians: result.cloud.count,
-        preset: result.preset.name,
-        pixelConvention: result.pixelConvention,
-        options: result.options,
-        seconds: result.seconds,
-        losses: result.losses,
-      },
-      means: result.means,
-      rotations: result.rotations,
-      cloud: result.cloud,
-    });
+    await writeTracks(out, tracksFromResult(result));
     const e = await evaluateTracks(out, episodeDir);
     const perFrame = e.perFrameMedianMm;
     t.diagnostic(

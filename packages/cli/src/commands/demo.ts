@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { encodeColorPng, readEpisode, validateEpisode } from '@gsdyn/formats';
 import { generateEpisode, SIM_WORKSPACE } from '@gsdyn/sim';
 import { createWasmTileRasterizer, wasmAvailable } from '@gsdyn/splat';
-import { evaluateTracks, trackContactSheet, trackEpisode, trackVideo, writeTracks } from '@gsdyn/track';
+import {
+  evaluateTracks,
+  trackContactSheet,
+  trackEpisode,
+  tracksFromResult,
+  trackVideo,
+  writeTracks,
+} from '@gsdyn/track';
 import type { Command } from 'commander';
 import { intIn } from '../options.js';
 import { Reporter } from '../output.js';
@@ -191,43 +198,23 @@ async function trackCapture(opts: DemoOptions, capture: string) {
       cloud: result.cloud,
       frames: result.frames,
     };
-    const dir = await writeTracks(
-      join(opts.out, 'tracks'),
-      {
-        manifest: {
-          format: 'gsdyn.tracks',
-          version: 1,
-          episode: result.episode,
-          frames: result.frames,
-          gaussians: result.cloud.count,
-          preset: result.preset.name,
-          pixelConvention: result.pixelConvention,
-          options: result.options,
-          seconds: result.seconds,
-          losses: result.losses,
-        },
-        means: result.means,
-        rotations: result.rotations,
-        cloud: result.cloud,
-      },
-      async (temp) => {
-        const sheetFrames = [0, Math.floor(frames / 2), frames - 1];
-        const sheet = await trackContactSheet({
-          episode,
-          tracks,
-          frames: sheetFrames,
-          pixelConvention: result.pixelConvention,
-          rasterizer,
-        });
-        await writeFile(join(temp, 'contact_sheet.png'), await encodeColorPng(sheet));
-        await trackVideo(join(temp, 'tracks.mp4'), {
-          episode,
-          tracks,
-          pixelConvention: result.pixelConvention,
-          rasterizer,
-        });
-      },
-    );
+    const dir = await writeTracks(join(opts.out, 'tracks'), tracksFromResult(result), async (temp) => {
+      const sheetFrames = [0, Math.floor(frames / 2), frames - 1];
+      const sheet = await trackContactSheet({
+        episode,
+        tracks,
+        frames: sheetFrames,
+        pixelConvention: result.pixelConvention,
+        rasterizer,
+      });
+      await writeFile(join(temp, 'contact_sheet.png'), await encodeColorPng(sheet));
+      await trackVideo(join(temp, 'tracks.mp4'), {
+        episode,
+        tracks,
+        pixelConvention: result.pixelConvention,
+        rasterizer,
+      });
+    });
     const evaluation = await evaluateTracks(dir, capture);
     const later = result.seconds.slice(1);
     const perFrame = later.reduce((a, b) => a + b, 0) / Math.max(1, later.length);

@@ -10,6 +10,7 @@ import {
   type TrackEvaluation,
   trackContactSheet,
   trackEpisode,
+  tracksFromResult,
   trackVideo,
   writeFramePlys,
   writeParamsNpz,
@@ -103,45 +104,25 @@ export function registerTrack(program: Command): void {
         const sheetFrames = [
           ...new Set([0, Math.floor(frames / 3), Math.floor((2 * frames) / 3), frames - 1]),
         ];
-        const dir = await writeTracks(
-          opts.out,
-          {
-            manifest: {
-              format: 'gsdyn.tracks',
-              version: 1,
-              episode: result.episode,
-              frames: result.frames,
-              gaussians: result.cloud.count,
-              preset: result.preset.name,
-              pixelConvention: result.pixelConvention,
-              options: result.options,
-              seconds: result.seconds,
-              losses: result.losses,
-            },
-            means: result.means,
-            rotations: result.rotations,
-            cloud: result.cloud,
-          },
-          async (temp) => {
-            await writeParamsNpz(join(temp, 'params.npz'), tracks, result.colorAffine);
-            await writeFramePlys(join(temp, 'frames'), tracks);
-            const sheet = await trackContactSheet({
+        const dir = await writeTracks(opts.out, tracksFromResult(result), async (temp) => {
+          await writeParamsNpz(join(temp, 'params.npz'), tracks, result.colorAffine);
+          await writeFramePlys(join(temp, 'frames'), tracks);
+          const sheet = await trackContactSheet({
+            episode,
+            tracks,
+            frames: sheetFrames,
+            pixelConvention: result.pixelConvention,
+            rasterizer,
+          });
+          await writeFile(join(temp, 'contact_sheet.png'), await encodeColorPng(sheet));
+          if (opts.video)
+            await trackVideo(join(temp, 'tracks.mp4'), {
               episode,
               tracks,
-              frames: sheetFrames,
               pixelConvention: result.pixelConvention,
               rasterizer,
             });
-            await writeFile(join(temp, 'contact_sheet.png'), await encodeColorPng(sheet));
-            if (opts.video)
-              await trackVideo(join(temp, 'tracks.mp4'), {
-                episode,
-                tracks,
-                pixelConvention: result.pixelConvention,
-                rasterizer,
-              });
-          },
-        );
+        });
         const later = result.seconds.slice(1);
         const perFrame = later.length ? later.reduce((a, b) => a + b, 0) / later.length : 0;
         out.say(`${dir}: ${result.frames} frames x ${result.cloud.count} Gaussians (${result.preset.name})`);
