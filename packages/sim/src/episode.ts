@@ -98,7 +98,7 @@ export async function generateEpisode(
   const particles = new Float32Array(T * sim.particleCount * 3);
   const table = makeTable();
   const sheetFrames = options.contactSheetFrames ?? spreadFrames(T, 4);
-  const sheetTiles = new Map<number, RgbImage[]>();
+  const sheetTiles = new Map<number, RgbImage>();
 
   const writer = await createEpisodeWriter(outDir, { overwrite: options.overwrite, colorFormat: 'png' });
   const pending: Promise<void>[] = [];
@@ -127,7 +127,7 @@ export async function generateEpisode(
         visibility.set(vis, (t * C + c) * K);
         for (let k = 0; k < K; k++) visibleCount += vis[k];
         const color: RgbImage = { width: frame.width, height: frame.height, data: frame.color };
-        if (sheetFrames.includes(t)) sheetTiles.set(t * C + c, [color]);
+        if (sheetFrames.includes(t)) sheetTiles.set(t * C + c, color);
         const depthMm = depthToMillimetres(frame.depth, options.depthNoise ?? {}, depthRng);
         pending.push(
           writer.writeColor(cam.id, t, color),
@@ -151,7 +151,7 @@ export async function generateEpisode(
     });
     const sheet = composeContactSheet(
       sheetFrames.map((t) =>
-        cameras.map((cam, c) => ({ image: sheetTiles.get(t * C + c)![0], label: `${cam.id} t=${t}` })),
+        cameras.map((cam, c) => ({ image: sheetTiles.get(t * C + c)!, label: `${cam.id} t=${t}` })),
       ),
     );
     await writer.writeFile('contact_sheet.png', await encodeColorPng(sheet));

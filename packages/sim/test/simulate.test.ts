@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { extractRotation } from '../src/physics/shape-matching.js';
 import { type ObjectKind, type ObjectSimulation, simulateObject } from '../src/simulate.js';
+import { rigidResidual } from './rigid-residual.js';
 
 const FRAMES = 60;
 const RADIUS: Record<ObjectKind, number> = { rope: 0.01, cloth: 0.0015, plush: 0.005 };
@@ -117,35 +117,8 @@ test('every push makes contact: some particle moves more than 1 cm during each p
 test('the plush keeps its shape: rigidly aligned to frame 0, particles stay within a few millimetres', () => {
   const sim = run('plush', 1);
   const rest = sim.particles[0];
-  const n = sim.particleCount;
   for (const f of [20, 40, FRAMES - 1]) {
-    const x = sim.particles[f];
-    const c0 = [0, 0, 0];
-    const c1 = [0, 0, 0];
-    for (let p = 0; p < n; p++) {
-      for (let a = 0; a < 3; a++) {
-        c0[a] += rest[3 * p + a] / n;
-        c1[a] += x[3 * p + a] / n;
-      }
-    }
-    const A = new Float64Array(9);
-    for (let p = 0; p < n; p++) {
-      for (let a = 0; a < 3; a++) {
-        for (let b = 0; b < 3; b++) A[3 * a + b] += (x[3 * p + a] - c1[a]) * (rest[3 * p + b] - c0[b]);
-      }
-    }
-    const R = new Float64Array(9);
-    extractRotation(A, new Float64Array([1, 0, 0, 0]), R, 50);
-    let mean = 0;
-    for (let p = 0; p < n; p++) {
-      const q = [0, 1, 2].map((a) => rest[3 * p + a] - c0[a]);
-      let d2 = 0;
-      for (let a = 0; a < 3; a++) {
-        const goal = c1[a] + R[3 * a] * q[0] + R[3 * a + 1] * q[1] + R[3 * a + 2] * q[2];
-        d2 += (x[3 * p + a] - goal) ** 2;
-      }
-      mean += Math.sqrt(d2) / n;
-    }
+    const mean = rigidResidual(rest, sim.particles[f]);
     assert.ok(mean < 0.004, `frame ${f}: mean deviation from the rigidly moved rest shape ${mean} m`);
   }
 });
