@@ -9,9 +9,11 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
 
-const wasmBuild = join(root, 'packages/splat/scripts/build-wasm.mjs');
-if (existsSync(wasmBuild)) {
-  const built = spawnSync(process.execPath, [wasmBuild], { cwd: root, stdio: 'inherit' });
+{
+  const built = spawnSync(process.execPath, [join(root, 'scripts/build-wasm-all.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
 const files = [];

@@ -13,9 +13,11 @@ const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
 
 // Tests of the WebAssembly fast paths need the compiled kernels; the build is a no-op when they are up to date.
-const wasmBuild = join(root, 'packages/splat/scripts/build-wasm.mjs');
-if (existsSync(wasmBuild)) {
-  const built = spawnSync(process.execPath, [wasmBuild], { cwd: root, stdio: 'inherit' });
+{
+  const built = spawnSync(process.execPath, [join(root, 'scripts/build-wasm-all.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
 

@@ -1,0 +1,3 @@
+export * from './graph/types.js';
+export * from './model/config.js';
+export * from './object-config.js';
