@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { readEpisode } from '@gsdyn/formats';
 import { generateEpisode } from '@gsdyn/sim';
 import { createWasmTileRasterizer, wasmAvailable } from '@gsdyn/splat';
-import { evaluateTracks } from '../src/metrics/index.js';
+import { associatePoints, evaluateTracks, predictPoints } from '../src/metrics/index.js';
 import { tracksFromResult, writeTracks } from '../src/track-dir.js';
 import { trackEpisode } from '../src/tracker.js';
 
@@ -47,12 +47,39 @@ test('tracking a pushed rope (16 frames, 160x120) stays within millimetres of th
         `delta_avg ${e.metrics3d.deltaAvg.toFixed(1)}, survival ${e.metrics3d.survival.toFixed(0)}%; per-frame median ` +
         `${perFrame[0].toFixed(1)} -> ${perFrame[perFrame.length - 1].toFixed(1)} mm`,
     );
-    assert.ok(e.metrics3d.medianTrajectoryErrorMm < 15, `3D MTE ${e.metrics3d.medianTrajectoryErrorMm} mm`);
+    assert.ok(e.metrics3d.medianTrajectoryErrorMm < 2, `3D MTE ${e.metrics3d.medianTrajectoryErrorMm} mm`);
     assert.equal(e.metrics3d.survival, 100);
-    // The frame-0 association offset is in every frame; what tracking adds on top must stay small.
+    assert.equal(perFrame[0], 0, 'the association is exact at frame 0');
+    // The median point of a pushed rope barely moves, so also score the points that moved more than 5 mm: at the
+    // last frame tracking must have explained most of their motion (measured: 72% with these light settings).
+    const N = result.cloud.count;
+    const assoc = associatePoints(
+      data.subarray(0, count * 3),
+      result.means.subarray(0, N * 3),
+      3,
+      result.rotations.subarray(0, N * 4),
+    );
+    const pred = predictPoints(assoc, result.means, result.frames, N, result.rotations);
+    let movedPoints = 0;
+    let error = 0;
+    let motion = 0;
+    for (let k = 0; k < count; k++) {
+      const a = k * 3;
+      const b = (15 * count + k) * 3;
+      const d = Math.hypot(data[b] - data[a], data[b + 1] - data[a + 1], data[b + 2] - data[a + 2]);
+      if (d < 0.005) continue;
+      movedPoints++;
+      motion += d;
+      error += Math.hypot(pred[b] - data[b], pred[b + 1] - data[b + 1], pred[b + 2] - data[b + 2]);
+    }
+    t.diagnostic(
+      `${movedPoints} points moved > 5 mm, by ${((1000 * motion) / movedPoints).toFixed(1)} mm on average; ` +
+        `their last-frame error ${((1000 * error) / movedPoints).toFixed(2)} mm`,
+    );
+    assert.ok(movedPoints > 10, `${movedPoints} points moved`);
     assert.ok(
-      perFrame[perFrame.length - 1] - perFrame[0] < 5,
-      `drift ${perFrame[0]} -> ${perFrame[perFrame.length - 1]} mm`,
+      error < 0.25 * motion,
+      `moving points: error ${error / movedPoints} m for motion ${motion / movedPoints} m`,
     );
   } finally {
     rasterizer?.dispose?.();

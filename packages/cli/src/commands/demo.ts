@@ -230,7 +230,7 @@ async function trackCapture(opts: DemoOptions, capture: string) {
         html:
           `<p>${result.cloud.count} Gaussians; frame 0 in ${result.seconds[0].toFixed(1)} s (${opts.trackItersFirst} iterations), ` +
           `${perFrame.toFixed(2)} s per later frame (${opts.trackIters} iterations). Errors in millimetres; each truth point ` +
-          `follows a fixed blend of its ${evaluation.association.k} nearest Gaussians at frame 0.</p>` +
+          `is carried in the local frames of its ${evaluation.association.k} nearest Gaussians at frame 0 (fixed inverse-distance weights).</p>` +
           `<pre>${escapeHtml(rows.join('\n'))}</pre>`,
       },
       {

@@ -18,8 +18,9 @@ export function registerEvalTracks(program: Command): void {
         "with the paper's metrics (Sec. 4.2):\n" +
         '\n' +
         'association  each truth point is tied at frame 0 to its k nearest Gaussians\n' +
-        '             with fixed weights 1/max(d, 0.1 mm), normalised; at frame t it\n' +
-        '             is predicted at that blend of the Gaussians at frame t.\n' +
+        '             with fixed weights 1/max(d, 0.1 mm), normalised, and its offset\n' +
+        "             in each one's local frame (Dyn3DGS point tracks); at frame t it\n" +
+        '             is predicted at the blend of mu_j(t) + R_j(t) offset_j.\n' +
         '3D error     || predicted - true ||, millimetres, per point and frame.\n' +
         '2D error     both projected into every camera where the truth point is\n' +
         '             visible (truth/surface_visibility.npy); the pixel distance is\n' +

@@ -28,8 +28,8 @@ export interface EvaluateTracksOptions extends TrackMetricsOptions {
 
 /**
  * Scores a track directory against the ground-truth surface points of the episode it tracked: each truth point is
- * associated at frame 0 with its k nearest Gaussians (associatePoints), followed through the tracks
- * (predictPoints), and compared in 3D and, when the episode has visibility, in 2D (see track-metrics.ts).
+ * associated at frame 0 with its k nearest Gaussians and its offsets in their local frames (associatePoints),
+ * carried through the tracks by their motion (predictPoints), and compared in 3D and, when the episode has visibility, in 2D (see track-metrics.ts).
  */
 export async function evaluateTracks(
   trackDir: string,
@@ -58,8 +58,13 @@ export async function evaluateTracks(
       `evaluateTracks: k must be an integer from 1 to the number of Gaussians (${N}), got ${k}`,
     );
 
-  const association = associatePoints(truthPoints.subarray(0, K * 3), tracks.means.subarray(0, N * 3), k);
-  const pred = predictPoints(association, tracks.means, T, N);
+  const association = associatePoints(
+    truthPoints.subarray(0, K * 3),
+    tracks.means.subarray(0, N * 3),
+    k,
+    tracks.rotations.subarray(0, N * 4),
+  );
+  const pred = predictPoints(association, tracks.means, T, N, tracks.rotations);
   const result: TrackEvaluation = {
     association: { k, points: K },
     frames: T,
