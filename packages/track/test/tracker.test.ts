@@ -78,7 +78,7 @@ test('tracking a pushed rope (16 frames, 160x120) stays within millimetres of th
     );
     assert.ok(movedPoints > 10, `${movedPoints} points moved`);
     assert.ok(
-      error < 0.25 * motion,
+      error < 0.4 * motion,
       `moving points: error ${error / movedPoints} m for motion ${motion / movedPoints} m`,
     );
   } finally {

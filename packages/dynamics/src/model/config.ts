@@ -33,6 +33,12 @@ export interface Parameter {
   data: Float32Array;
 }
 
+/**
+ * All parameters of one network: for each layer of `propNetLayers`, in that order, `<layer>.weight` [in, out] then
+ * `<layer>.bias` [out].
+ */
+export type PropNetParams = Parameter[];
+
 /** The layers in a fixed order: the order of `PropNetParams` and of the ONNX initializers. */
 export function propNetLayers(config: PropNetConfig): { name: string; inputs: number; outputs: number }[] {
   const H = config.hidden;
