@@ -31,9 +31,10 @@ before(async () => {
   assert.ok(truth);
   const { frames, count, data } = truth.surfacePoints;
   points = count;
-  // One Gaussian per truth point, 3 mm above it at every frame: with k = 1 every 3D error is 3 mm.
+  // One Gaussian per truth point, on it at frame 0 and 3 mm above it at frame 1: with k = 1 the 3D errors are 0 and
+  // 3 mm, so each track's median is 1.5 mm.
   const means = data.slice();
-  for (let i = 2; i < means.length; i += 3) means[i] += 0.003;
+  for (let i = 3 * count + 2; i < means.length; i += 3) means[i] += 0.003;
   const cloud = createCloud(count);
   cloud.means.set(means.subarray(0, 3 * count));
   const rotations = new Float32Array(frames * count * 4);
@@ -67,9 +68,9 @@ test('eval-tracks --json prints one object with the 3D and 2D metrics', () => {
   assert.equal(result.tracks, trackDir);
   assert.deepEqual(result.association, { k: 1, points });
   assert.equal(result.frames, 2);
-  assert.ok(Math.abs(result.metrics3d.medianTrajectoryErrorMm - 3) < 1e-3, r.stdout);
-  assert.deepEqual(result.metrics3d.withinThreshold, [0, 100, 100, 100]);
-  assert.equal(result.metrics3d.deltaAvg, 75);
+  assert.ok(Math.abs(result.metrics3d.medianTrajectoryErrorMm - 1.5) < 1e-3, r.stdout);
+  assert.deepEqual(result.metrics3d.withinThreshold, [50, 100, 100, 100]);
+  assert.equal(result.metrics3d.deltaAvg, 87.5);
   assert.equal(result.metrics3d.survival, 100);
   assert.equal(result.perFrameMedianMm.length, 2);
   // A vertical offset seen from cameras looking down at an angle is partly along the ray: under 3 mm in 2D.
@@ -81,7 +82,7 @@ test('eval-tracks prints a table with 3D and 2D rows; --help explains the metric
   const r = runCli(['eval-tracks', trackDir, '--episode', episodeDir, '--k', '1']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /MTE mm\s+delta_avg\s+<2mm\s+<4mm\s+<8mm\s+<16mm\s+survival/);
-  assert.match(r.stdout, /^3D\s+3\.00\s+75\.00\s+0\.00\s+100\.00\s+100\.00\s+100\.00\s+100\.00\s+64$/m);
+  assert.match(r.stdout, /^3D\s+1\.50\s+87\.50\s+50\.00\s+100\.00\s+100\.00\s+100\.00\s+100\.00\s+64$/m);
   assert.match(r.stdout, /^2D\s+\d/m);
   const help = runCli(['eval-tracks', '--help']);
   assert.equal(help.code, 0);

@@ -223,6 +223,14 @@ async function trackCapture(opts: DemoOptions, capture: string) {
       ...(evaluation.metrics2d
         ? [['2D', evaluation.metrics2d] as [string, typeof evaluation.metrics3d]]
         : []),
+      ...(evaluation.moving
+        ? [
+            [`3D moving (${evaluation.moving.points})`, evaluation.moving.metrics3d] as [
+              string,
+              typeof evaluation.metrics3d,
+            ],
+          ]
+        : []),
     ]);
     const sections: ReportSection[] = [
       {

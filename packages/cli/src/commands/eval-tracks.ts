@@ -34,7 +34,10 @@ export function registerEvalTracks(program: Command): void {
         '             with error < N mm, for N = 2, 4, 8, 16.\n' +
         'delta_avg    the mean of those four percentages.\n' +
         'survival     per track the fraction of its frames before its error first\n' +
-        '             exceeds 0.5 m, averaged over tracks, percent.',
+        '             exceeds 0.5 m, averaged over tracks, percent.\n' +
+        '3D moving    the 3D row over the points whose true position gets more\n' +
+        '             than 1 cm from where it started (a push moves part of the\n' +
+        '             object; the median over all points mostly sees the rest).',
     )
     .argument('<track_dir>', 'track directory (contains tracks.json and means.npy)')
     .requiredOption('--episode <dir>', 'the tracked episode, with ground truth')
@@ -61,6 +64,7 @@ export function printTrackMetrics(out: Reporter, evaluation: TrackEvaluation): v
   const rows: [string, TrackMetrics][] = [['3D', evaluation.metrics3d]];
   if (evaluation.metrics2d) rows.push(['2D', evaluation.metrics2d]);
   else out.note('tracking metrics: the episode has no truth/surface_visibility.npy, so no 2D metrics');
+  if (evaluation.moving) rows.push([`3D moving (${evaluation.moving.points})`, evaluation.moving.metrics3d]);
   for (const line of metricsTable(rows)) out.say(line);
 }
 

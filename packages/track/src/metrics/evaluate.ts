@@ -19,7 +19,16 @@ export interface TrackEvaluation {
   metrics2d?: TrackMetrics;
   /** Per frame, the median over truth points of the 3D error, millimetres. */
   perFrameMedianMm: number[];
+  /**
+   * 3D metrics over the truth points that move: those whose true position leaves a ball of MOVING_POINT_M around
+   * where it started. A push moves part of the object, and the median over every point mostly sees the still part;
+   * this row shows how well the motion itself is followed. Absent when no point moves that far.
+   */
+  moving?: { points: number; metrics3d: TrackMetrics };
 }
+
+/** A truth point "moves" when it gets this far (metres) from its frame-0 position at some frame. */
+export const MOVING_POINT_M = 0.01;
 
 export interface EvaluateTracksOptions extends TrackMetricsOptions {
   /** Gaussians blended per truth point (default 3; 1 = the nearest Gaussian). */
@@ -71,6 +80,18 @@ export async function evaluateTracks(
     metrics3d: metrics3d(pred, truthPoints, T, K, options),
     perFrameMedianMm: perFrameMedian(pred, truthPoints, T, K),
   };
+  const moving = movingPoints(truthPoints, T, K);
+  if (moving.length > 0)
+    result.moving = {
+      points: moving.length,
+      metrics3d: metrics3d(
+        selectPoints(pred, T, K, moving),
+        selectPoints(truthPoints, T, K, moving),
+        T,
+        moving.length,
+        options,
+      ),
+    };
   if (truth.surfaceVisibility !== undefined)
     result.metrics2d = metrics2d(pred, truthPoints, T, K, episode.cameras, truth.surfaceVisibility, options);
   return result;
@@ -86,5 +107,38 @@ function perFrameMedian(pred: Float32Array, truth: Float32Array, frames: number,
     }
     out.push(median(e));
   }
+  return out;
+}
+
+function movingPoints(truth: Float32Array, frames: number, points: number): number[] {
+  const out: number[] = [];
+  for (let p = 0; p < points; p++)
+    for (let t = 1; t < frames; t++) {
+      const a = 3 * p;
+      const b = (t * points + p) * 3;
+      if (
+        Math.hypot(truth[b] - truth[a], truth[b + 1] - truth[a + 1], truth[b + 2] - truth[a + 2]) >
+        MOVING_POINT_M
+      ) {
+        out.push(p);
+        break;
+      }
+    }
+  return out;
+}
+
+/** (frames, points, 3) -> (frames, selected, 3). */
+function selectPoints(
+  tracks: Float32Array,
+  frames: number,
+  points: number,
+  selected: number[],
+): Float32Array {
+  const out = new Float32Array(frames * selected.length * 3);
+  for (let t = 0; t < frames; t++)
+    for (let j = 0; j < selected.length; j++) {
+      const src = (t * points + selected[j]) * 3;
+      out.set(tracks.subarray(src, src + 3), (t * selected.length + j) * 3);
+    }
   return out;
 }
