@@ -251,10 +251,12 @@ test('imageLoss on black-bordered images (computed on the content box) equals th
   const W = 61;
   const H = 47;
   const plane = W * H;
-  // Content in a few places: the middle, and touching the left and bottom borders.
+  // Content in a few places: the middle, touching the left and bottom borders, the right and top ones, one pixel.
   for (const [x0, y0, w, h] of [
     [20, 15, 9, 7],
     [0, 30, 6, 17],
+    [55, 0, 6, 5],
+    [33, 21, 1, 1],
   ]) {
     const pred = new Float32Array(3 * plane);
     const target = new Float32Array(3 * plane);

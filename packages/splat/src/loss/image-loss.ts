@@ -1,12 +1,17 @@
 import { checkImages, maskWeights, type PixelMask, type PlanarImage } from './image.js';
-import { l1Loss } from './l1.js';
-import { ssimCore } from './ssim.js';
+import { signOf } from './l1.js';
+import { ssimCore, ssimCoreReference } from './ssim.js';
 
 export interface ImageLossOptions {
   /** Per-pixel mask (H*W): Uint8Array = binary (non-zero counts), Float32Array = weights in [0, 1]. */
   mask?: PixelMask;
   /** Weight of the SSIM term; L1 gets 1 - ssimWeight. Default 0.2, the reference's 0.8 L1 + 0.2 (1 - SSIM). */
   ssimWeight?: number;
+  /**
+   * Compute SSIM with the float64 TypeScript reference (`ssimCoreReference`) even where the WebAssembly kernel
+   * would be used (benchmarks, comparisons). Default false: `ssimCore` picks.
+   */
+  ssimReference?: boolean;
 }
 
 /**
@@ -44,9 +49,9 @@ export function imageLoss(
   if (boxPixels > 0.7 * width * height) return imageLossDense(pred, target, channels, width, height, options);
   const cropPred = crop(pred, channels, width, height, box);
   const cropTarget = crop(target, channels, width, height, box);
-  const inner = imageLossDense(cropPred, cropTarget, channels, box.width, box.height, options);
-  // Re-normalise the box's means to the whole image (outside it L1 is 0 and SSIM 1).
+  // Re-normalise the box's means to the whole image (outside it L1 is 0 and SSIM 1); its gradient comes scaled.
   const share = boxPixels / (width * height);
+  const inner = denseLoss(cropPred, cropTarget, channels, box.width, box.height, options, share);
   const l1 = inner.l1 * share;
   const ssimMean = inner.ssim * share + (1 - share);
   const w = options.ssimWeight ?? 0.2;
@@ -54,8 +59,7 @@ export function imageLoss(
   for (let c = 0; c < channels; c++)
     for (let y = 0; y < box.height; y++) {
       const src = (c * box.height + y) * box.width;
-      const dst = (c * height + box.y + y) * width + box.x;
-      for (let x = 0; x < box.width; x++) grad[dst + x] = inner.grad[src + x] * share;
+      grad.set(inner.grad.subarray(src, src + box.width), (c * height + box.y + y) * width + box.x);
     }
   return { value: (1 - w) * l1 + w * (1 - ssimMean), l1, ssim: ssimMean, grad };
 }
@@ -95,16 +99,20 @@ function contentBox(
   let x1 = -1;
   let y1 = -1;
   const plane = width * height;
+  const black = (i: number) => pred[i] === 0 && target[i] === 0;
   for (let c = 0; c < channels; c++)
     for (let y = 0; y < height; y++) {
+      // Only the black run at either end of a row is scanned, not the content between (a full frame costs O(1)).
       const row = c * plane + y * width;
-      for (let x = 0; x < width; x++) {
-        if (pred[row + x] === 0 && target[row + x] === 0) continue;
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-      }
+      let left = 0;
+      while (left < width && black(row + left)) left++;
+      if (left === width) continue;
+      let right = width - 1;
+      while (black(row + right)) right--;
+      x0 = Math.min(x0, left);
+      x1 = Math.max(x1, right);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
     }
   if (x1 < 0) return undefined;
   const bx = Math.max(0, x0 - margin);
@@ -140,38 +148,102 @@ export function imageLossDense(
   height: number,
   options: ImageLossOptions = {},
 ): ImageLossResult {
+  return denseLoss(pred, target, channels, width, height, options, 1);
+}
+
+/** `imageLossDense` with its gradient multiplied by `gradScale` (the cropped loss's share of the image). */
+function denseLoss(
+  pred: PlanarImage,
+  target: PlanarImage,
+  channels: number,
+  width: number,
+  height: number,
+  options: ImageLossOptions,
+  gradScale: number,
+): ImageLossResult {
+  checkImages('imageLoss', pred, target, channels, width, height);
   const w = options.ssimWeight ?? 0.2;
   if (!(w >= 0 && w <= 1)) throw new RangeError(`imageLoss: ssimWeight must be in [0, 1], got ${w}`);
   const plane = width * height;
+  const n = channels * plane;
   const weights =
     options.mask === undefined ? undefined : maskWeights('imageLoss', options.mask, width, height);
 
-  const l1 = l1Loss(pred, target, channels, width, height, weights);
-  let ssimPred = pred;
-  let ssimTarget = target;
+  const ssimPred = weights ? maskImage(pred, target, weights, channels, plane) : pred;
+  const ssimTarget = weights ? maskImage(target, pred, weights, channels, plane) : target;
+  const ssimOptions = { gradient: w > 0, map: false };
+  const s = options.ssimReference
+    ? ssimCoreReference(ssimPred, ssimTarget, channels, width, height, ssimOptions)
+    : ssimCore(ssimPred, ssimTarget, channels, width, height, ssimOptions);
+  // The SSIM gradient array becomes the result: L1 (the definition of `l1Loss`, its reference) is added into it in
+  // the same pass, grad = gradScale ((1 - w) dL1 - w m dSSIM/d(pred m)).
+  const grad = s.grad ?? new Float32Array(n);
+  const l1Scale = gradScale * (1 - w);
+  const ssimScale = s.grad ? -gradScale * w : 0;
+  const norm = weights ? channels * weights.reduce((a, b) => a + b, 0) : n;
+  const inv = norm === 0 ? 0 : 1 / norm;
+  const sum = addL1(pred, target, weights, channels, plane, l1Scale * inv, ssimScale, grad);
+  const l1 = sum * inv;
+  return { value: (1 - w) * l1 + w * (1 - s.value), l1, ssim: s.value, grad };
+}
+
+/**
+ * image * weights per pixel. Float32 images stay float32 (and so keep the SSIM fast path); a Float64Array (either
+ * image) asks for double precision.
+ */
+function maskImage(
+  image: PlanarImage,
+  other: PlanarImage,
+  weights: Float32Array,
+  channels: number,
+  plane: number,
+): PlanarImage {
+  const n = channels * plane;
+  const out =
+    image instanceof Float64Array || other instanceof Float64Array
+      ? new Float64Array(n)
+      : new Float32Array(n);
+  for (let c = 0; c < channels; c++) {
+    const base = c * plane;
+    for (let p = 0; p < plane; p++) out[base + p] = image[base + p] * weights[p];
+  }
+  return out;
+}
+
+/**
+ * The L1 term of the loss in the pass that finishes the gradient: returns sum_p m_p sum_c |pred - target| and sets
+ * grad = step m sign(pred - target) + ssimScale m grad (m = weights, or 1). The definition is `l1Loss`'s (its
+ * reference); a loop of its own so that it is optimised as one, not on stack replacement inside its caller.
+ */
+function addL1(
+  pred: PlanarImage,
+  target: PlanarImage,
+  weights: Float32Array | undefined,
+  channels: number,
+  plane: number,
+  step: number,
+  ssimScale: number,
+  grad: Float32Array,
+): number {
+  let sum = 0;
   if (weights) {
-    const mp = new Float64Array(channels * plane);
-    const mt = new Float64Array(channels * plane);
     for (let c = 0; c < channels; c++) {
       const base = c * plane;
       for (let p = 0; p < plane; p++) {
-        mp[base + p] = pred[base + p] * weights[p];
-        mt[base + p] = target[base + p] * weights[p];
+        const i = base + p;
+        const m = weights[p];
+        const d = pred[i] - target[i];
+        sum += m * Math.abs(d);
+        // m === 0 must give +0, not -0: masked-out pixels have no gradient at all.
+        grad[i] = m === 0 ? 0 : m * (signOf(d) * step + ssimScale * grad[i]);
       }
     }
-    ssimPred = mp;
-    ssimTarget = mt;
+    return sum;
   }
-  const s = ssimCore(ssimPred, ssimTarget, channels, width, height, { gradient: w > 0, map: false });
-  const grad = l1.grad;
-  const wl1 = 1 - w;
-  for (let i = 0; i < grad.length; i++) grad[i] *= wl1;
-  if (s.grad) {
-    const sg = s.grad;
-    for (let c = 0; c < channels; c++) {
-      const base = c * plane;
-      for (let p = 0; p < plane; p++) grad[base + p] -= w * sg[base + p] * (weights ? weights[p] : 1);
-    }
+  for (let i = 0; i < channels * plane; i++) {
+    const d = pred[i] - target[i];
+    sum += Math.abs(d);
+    grad[i] = signOf(d) * step + ssimScale * grad[i];
   }
-  return { value: wl1 * l1.value + w * (1 - s.value), l1: l1.value, ssim: s.value, grad };
+  return sum;
 }

@@ -38,8 +38,16 @@ export function l1Loss(
       const w = weights ? weights[p] : 1;
       sum += w * Math.abs(d);
       // w === 0 must give +0, not -0: masked-out pixels have no gradient at all.
-      grad[i] = w === 0 ? 0 : d > 0 ? w * inv : d < 0 ? -w * inv : 0;
+      grad[i] = w === 0 ? 0 : w * inv * signOf(d);
     }
   }
   return { value: sum * inv, grad };
+}
+
+/**
+ * -1, 0 or 1: the (sub)gradient of |d|, 0 at d = 0 as in torch (and for NaN). Branch-free: the signs of an image
+ * difference are random, and a branch on them mispredicts half the time (a loop over an image ran 10x slower).
+ */
+export function signOf(d: number): number {
+  return +(d > 0) - +(d < 0);
 }

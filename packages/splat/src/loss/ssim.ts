@@ -1,4 +1,9 @@
+import { ssimWasmAvailable } from '../wasm/ssim-module.js';
 import { checkImages, type PlanarImage } from './image.js';
+import { ssimCoreWasm } from './ssim-wasm.js';
+
+export { ssimWasmAvailable, ssimWasmUnavailableReason } from '../wasm/ssim-module.js';
+export { ssimCoreWasm } from './ssim-wasm.js';
 
 /**
  * SSIM as the 3DGS / Dyn3DGS training loss computes it (`loss_utils.ssim`): per channel, local statistics
@@ -8,7 +13,8 @@ import { checkImages, type PlanarImage } from './image.js';
  *   S = (2 mu_x mu_y + C1)(2 sigma_xy + C2) / ((mu_x^2 + mu_y^2 + C1)(sigma_x^2 + sigma_y^2 + C2))
  *
  * with sigma_x^2 = G*(x^2) - mu_x^2 and sigma_xy = G*(xy) - mu_x mu_y. The loss uses the mean of S over
- * channels and pixels. All statistics are computed in float64.
+ * channels and pixels. `ssimCoreReference` computes all statistics in float64, the WebAssembly kernel that
+ * `ssimCore` prefers for float32 images (assembly/ssim.ts) in float32, as PyTorch does.
  *
  * Gradient: per pixel, S depends on x only through mu_x = G*x, E_xx = G*(x^2) and E_xy = G*(xy), so
  *   dL/dx = G^T(dL/dmu_x) + 2 x G^T(dL/dE_xx) + y G^T(dL/dE_xy),
@@ -120,7 +126,7 @@ function blur(src: Float64Array, dst: Float64Array, tmp: Float64Array, width: nu
   }
 }
 
-interface SsimOptions {
+export interface SsimOptions {
   /** Per-pixel weights (H*W) of the average; undefined = plain mean over all pixels. */
   weights?: Float32Array;
   /** Compute the gradient of the (weighted) mean with respect to pred. */
@@ -129,7 +135,7 @@ interface SsimOptions {
   map: boolean;
 }
 
-interface SsimResult {
+export interface SsimResult {
   value: number;
   grad?: Float32Array;
   map?: Float64Array;
@@ -138,8 +144,26 @@ interface SsimResult {
 /**
  * The (weighted) mean SSIM: sum_c sum_p w_p S_cp / (C * sum_p w_p), optionally with its gradient and map.
  * Exported for the metrics and the masked image loss; use `ssim` or `ssimMap` otherwise.
+ *
+ * Float32 images (both) go to the WebAssembly SIMD kernel (`ssimCoreWasm`, float32 like PyTorch) when
+ * build/ssim.wasm is available; anything else, i.e. a Float64Array (the precision tests and finite differences
+ * ask for), or no kernel, to the float64 `ssimCoreReference`.
  */
 export function ssimCore(
+  pred: PlanarImage,
+  target: PlanarImage,
+  channels: number,
+  width: number,
+  height: number,
+  options: SsimOptions,
+): SsimResult {
+  if (pred instanceof Float32Array && target instanceof Float32Array && ssimWasmAvailable())
+    return ssimCoreWasm(pred, target, channels, width, height, options);
+  return ssimCoreReference(pred, target, channels, width, height, options);
+}
+
+/** `ssimCore` in float64 plain TypeScript: the readable reference, and the fallback without the kernel. */
+export function ssimCoreReference(
   pred: PlanarImage,
   target: PlanarImage,
   channels: number,
