@@ -1,11 +1,14 @@
 import { Command, CommanderError } from 'commander';
+import { registerDataset } from './commands/dataset.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEvalDynamics } from './commands/eval-dynamics.js';
 import { registerEvalTracks } from './commands/eval-tracks.js';
 import { registerFit } from './commands/fit.js';
 import { registerImport } from './commands/import.js';
 import { registerRender } from './commands/render.js';
 import { registerSim } from './commands/sim.js';
 import { registerTrack } from './commands/track.js';
+import { registerTrain } from './commands/train.js';
 import { registerValidate } from './commands/validate.js';
 import { UsageError } from './output.js';
 
@@ -26,6 +29,9 @@ export function buildProgram(): Command {
   registerRender(program);
   registerEvalTracks(program);
   registerTrack(program);
+  registerDataset(program);
+  registerTrain(program);
+  registerEvalDynamics(program);
   return program;
 }
 

@@ -20,7 +20,7 @@ console.log(
   `tracking: simulated episodes, 4 views, 320x240, ${frames} frames, seed 1; ${availableParallelism()} cores`,
 );
 console.log(
-  'object  preset        | 3D median mm  delta_avg  survival | 2D median mm  delta_avg | gaussians  frame0 s  s/frame',
+  'object  preset        | 3D median mm  delta_avg  survival | 2D median mm  delta_avg | moving: points  median mm  delta_avg | gaussians  frame0 s  s/frame',
 );
 try {
   for (const object of objects) {
@@ -43,9 +43,13 @@ try {
           m2?.deltaAvg ?? Number.NaN
         )
           .toFixed(1)
+          .padStart(10)} | ${String(e.moving?.points ?? 0).padStart(14)} ${(
+          e.moving?.metrics3d.medianTrajectoryErrorMm ?? Number.NaN
+        )
+          .toFixed(2)
           .padStart(
             10,
-          )} | ${String(result.cloud.count).padStart(9)} ${result.seconds[0].toFixed(1).padStart(9)} ${perFrame.toFixed(2).padStart(8)}`,
+          )} ${(e.moving?.metrics3d.deltaAvg ?? Number.NaN).toFixed(1).padStart(10)} | ${String(result.cloud.count).padStart(9)} ${result.seconds[0].toFixed(1).padStart(9)} ${perFrame.toFixed(2).padStart(8)}`,
       );
     }
   }

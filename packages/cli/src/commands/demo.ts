@@ -17,6 +17,7 @@ import { Reporter } from '../output.js';
 import { Progress } from '../progress.js';
 import { escapeHtml, keyValueTable, type ReportSection, renderReport } from '../report/html.js';
 import { plotTopDown } from '../report/trajectory-plot.js';
+import { demoDynamics } from './demo-dynamics.js';
 import { metricsTable } from './eval-tracks.js';
 
 export interface DemoOptions {
@@ -26,6 +27,9 @@ export interface DemoOptions {
   track: boolean;
   trackItersFirst: number;
   trackIters: number;
+  dynamics: boolean;
+  dynamicsEpisodes: number;
+  dynamicsEpochs: number;
   json?: boolean;
 }
 
@@ -34,8 +38,10 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description(
       'The main job on its embedded default, end to end on this machine: simulate a 4-view RGB-D capture of a rope\n' +
-        'pushed by a robot, validate it, and write an HTML report (<out>/report.html) with the contact sheet and a\n' +
-        'top-down plot of the push. Later stages (tracking, dynamics, rendering, planning) join the demo as they land.',
+        "pushed by a robot, validate it, track it with dynamic Gaussians, learn the rope's dynamics from simulated\n" +
+        'pushes and compare the model with a fitted physics baseline, and write an HTML report (<out>/report.html)\n' +
+        'with the contact sheet, the push, the tracking metrics and video, the dynamics table and the loss curves.\n' +
+        'Rendering and planning join the demo as they land.',
     )
     .option('--out <dir>', 'output directory', 'demo')
     .option('--frames <t>', 'frames to simulate (15 fps)', intIn(2, 10_000), 45)
@@ -53,10 +59,13 @@ export function registerDemo(program: Command): void {
       intIn(1, 1_000_000),
       40,
     )
+    .option('--no-dynamics', 'skip the dynamics model (dataset, training, evaluation)')
+    .option('--dynamics-episodes <n>', 'simulated rope episodes to learn from', intIn(2, 10_000), 24)
+    .option('--dynamics-epochs <n>', 'training epochs (100 steps each)', intIn(1, 100_000), 8)
     .option('--json', 'print one JSON object with the results on stdout')
     .action(async (opts: DemoOptions) => {
       const out = new Reporter(Boolean(opts.json));
-      const result = await runDemo(opts);
+      const result = await runDemo(opts, out);
       out.say(
         `capture: ${result.capture} (${result.frames} frames x ${result.cameras} cameras, ${result.simSeconds.toFixed(1)} s)`,
       );
@@ -66,13 +75,19 @@ export function registerDemo(program: Command): void {
           `tracking: 3D median trajectory error ${result.tracking.metrics3d.medianTrajectoryErrorMm.toFixed(2)} mm, ` +
             `delta_avg ${result.tracking.metrics3d.deltaAvg.toFixed(1)}, survival ${result.tracking.metrics3d.survival.toFixed(0)}%`,
         );
+      if (result.dynamics)
+        out.say(
+          `dynamics: Chamfer ${result.dynamics.model.chamferMm.toFixed(2)} mm (baseline ${result.dynamics.baseline.chamferMm.toFixed(2)}), ` +
+            `EMD ${result.dynamics.model.emdMm.toFixed(2)} mm (baseline ${result.dynamics.baseline.emdMm.toFixed(2)}), ` +
+            `${result.dynamics.horizon}-step error ${result.dynamics.model.errorHorizonMm.toFixed(2)} mm`,
+        );
       out.say(`report: ${result.report}`);
       out.result(result);
       if (!result.valid) process.exitCode = 1;
     });
 }
 
-export async function runDemo(opts: DemoOptions) {
+export async function runDemo(opts: DemoOptions, out: Reporter = new Reporter(true)) {
   await mkdir(opts.out, { recursive: true });
   const capture = join(opts.out, 'capture');
   const progress = new Progress('demo: simulate rope', 2 * opts.frames, { unit: 'frame steps' });
@@ -157,6 +172,8 @@ export async function runDemo(opts: DemoOptions) {
   ];
   const tracking = opts.track ? await trackCapture(opts, capture) : undefined;
   if (tracking) sections.push(...tracking.sections);
+  const dynamics = opts.dynamics ? await demoDynamics(opts, out) : undefined;
+  if (dynamics) sections.push(...dynamics.sections);
   await writeFile(report, renderReport('gsdyn demo', sections));
   return {
     capture,
@@ -168,6 +185,7 @@ export async function runDemo(opts: DemoOptions) {
     valid: problems.length === 0,
     problems,
     tracking: tracking?.evaluation,
+    dynamics: dynamics?.evaluation,
   };
 }
 
