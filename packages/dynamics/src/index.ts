@@ -8,7 +8,6 @@ export * from './baseline/baseline-file.js';
 export * from './baseline/baseline-options.js';
 export * from './baseline/baseline-params.js';
 export * from './baseline/baseline-rollout.js';
-export * from './baseline/extract-rotation.js';
 export * from './baseline/fit-baseline.js';
 export * from './baseline/particle-simulator.js';
 export * from './baseline/rollout-problem.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Random } from '@gsdyn/geometry';
-import { extractRotation, ShapeMatching } from '../src/physics/shape-matching.js';
+import { extractRotation, Random } from '@gsdyn/geometry';
+import { ShapeMatching } from '../src/physics/shape-matching.js';
 import { SoftBody } from '../src/physics/soft-body.js';
 import { GRAVITY, step } from '../src/physics/solver.js';
 import { tetVolume } from '../src/physics/volume-constraints.js';

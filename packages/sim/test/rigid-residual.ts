@@ -1,4 +1,4 @@
-import { extractRotation } from '../src/physics/shape-matching.js';
+import { extractRotation } from '@gsdyn/geometry';
 
 /** Mean distance of the particles of `x` from the best rigid motion (Kabsch) of `rest` onto them. */
 export function rigidResidual(rest: Float32Array, x: Float32Array): number {

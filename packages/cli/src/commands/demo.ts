@@ -60,8 +60,8 @@ export function registerDemo(program: Command): void {
       40,
     )
     .option('--no-dynamics', 'skip the dynamics model (dataset, training, evaluation)')
-    .option('--dynamics-episodes <n>', 'simulated rope episodes to learn from', intIn(2, 10_000), 24)
-    .option('--dynamics-epochs <n>', 'training epochs (100 steps each)', intIn(1, 100_000), 8)
+    .option('--dynamics-episodes <n>', 'simulated rope episodes to learn from', intIn(2, 10_000), 40)
+    .option('--dynamics-epochs <n>', 'training epochs (100 steps each)', intIn(1, 100_000), 30)
     .option('--json', 'print one JSON object with the results on stdout')
     .action(async (opts: DemoOptions) => {
       const out = new Reporter(Boolean(opts.json));

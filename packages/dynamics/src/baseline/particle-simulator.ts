@@ -1,6 +1,6 @@
+import { extractRotation } from '@gsdyn/geometry';
 import { type BaselineOptions, resolveBaselineOptions } from './baseline-options.js';
 import { type BaselineParams, checkBaselineParams } from './baseline-params.js';
-import { extractRotation } from './extract-rotation.js';
 import { checkRolloutProblem, type RolloutProblem } from './rollout-problem.js';
 import { buildSpringGraph, type SpringGraph } from './spring-graph.js';
 

@@ -98,7 +98,7 @@ export function trainingSample(
  * (teacher-forced tool), and the true end-effector displacement to the next frame as the action.
  */
 export function rolloutGraphInput(
-  sample: TrainingSample,
+  sample: Pick<TrainingSample, 'objectCount' | 'tool'>,
   step: number,
   objectHistory: Float32Array,
   history: number,

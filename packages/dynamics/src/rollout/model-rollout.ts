@@ -1,3 +1,4 @@
+import { rolloutGraphInput } from '../dataset/training-sample.js';
 import { batchGraphs } from '../graph/batch-graphs.js';
 import { buildGraph } from '../graph/build-graph.js';
 import type { PropNetConfig, PropNetParams } from '../model/config.js';
@@ -42,19 +43,7 @@ export async function rolloutModel(
   const longest = Math.max(...steps);
   for (let step = 0; step < longest; step++) {
     const active = starts.map((_, i) => i).filter((i) => step < steps[i]);
-    const graphs = active.map((i) => {
-      const s = starts[i];
-      const now = 3 * (step + H - 1);
-      return buildGraph(
-        {
-          objectCount: s.objectCount,
-          objectHistory: histories[i],
-          toolHistory: s.tool.subarray(3 * step, 3 * (step + H)),
-          action: [0, 1, 2].map((a) => s.tool[now + 3 + a] - s.tool[now + a]),
-        },
-        config,
-      );
-    });
+    const graphs = active.map((i) => buildGraph(rolloutGraphInput(starts[i], step, histories[i], H), config));
     const { batch, samples } = batchGraphs(graphs);
     const displacement = await runner.run(batch);
     active.forEach((i, b) => {

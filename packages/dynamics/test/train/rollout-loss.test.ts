@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Random } from '@gsdyn/geometry';
 import { createReferenceBackend } from '../../src/autodiff/reference-backend.js';
 import { Tape } from '../../src/autodiff/tape.js';
-import type { TrainingSample } from '../../src/dataset/training-sample.js';
+import { rolloutGraphInput, type TrainingSample } from '../../src/dataset/training-sample.js';
 import { batchGraphs } from '../../src/graph/batch-graphs.js';
 import { buildGraph } from '../../src/graph/build-graph.js';
 import type { PropNetConfig } from '../../src/model/config.js';
@@ -63,17 +63,7 @@ for (const object of ['rope', 'cloth'] as const) {
     const { predictions } = rolloutLoss(tape, params, net, config, samples);
 
     // Step 0 through the plain graph builder and the reference forward.
-    const graphs = samples.map((s) =>
-      buildGraph(
-        {
-          objectCount: s.objectCount,
-          objectHistory: s.history,
-          toolHistory: s.tool.subarray(0, 9),
-          action: [0, 1, 2].map((a) => s.tool[9 + a] - s.tool[6 + a]),
-        },
-        config,
-      ),
-    );
+    const graphs = samples.map((s) => buildGraph(rolloutGraphInput(s, 0, s.history, 3), config));
     const { batch } = batchGraphs(graphs);
     const displacement = propNetForward(params, net, batch);
     let offset = 0;
@@ -167,17 +157,7 @@ test('weights trained in scaled units, folded to metres, give the same predictio
   const unscaled = rolloutLoss(tape, params, net, config, samples, 1).predictions[0];
   const folded = foldPositionScale(params, config, TRAINING_POSITION_SCALE);
   const s = samples[0];
-  const { batch } = batchGraphs([
-    buildGraph(
-      {
-        objectCount: s.objectCount,
-        objectHistory: s.history,
-        toolHistory: s.tool.subarray(0, 9),
-        action: [0, 1, 2].map((a) => s.tool[9 + a] - s.tool[6 + a]),
-      },
-      config,
-    ),
-  ]);
+  const { batch } = batchGraphs([buildGraph(rolloutGraphInput(s, 0, s.history, 3), config)]);
   const displacement = propNetForward(folded, net, batch);
   const current = s.history.subarray(2 * s.objectCount * 3);
   let differs = 0;

@@ -1,4 +1,4 @@
-import { unitQuatToMatrixInto } from '@gsdyn/geometry';
+import { extractRotation } from '@gsdyn/geometry';
 
 /**
  * Global shape matching (Mueller et al. 2005): every substep, the best rigid motion of the rest shape onto the
@@ -88,56 +88,4 @@ function centroid(x: Float64Array, mass: Float64Array): [number, number, number]
     total += mass[p];
   }
   return [sx / total, sy / total, sz / total];
-}
-
-/**
- * The rotation part of A (row-major 3x3), by Mueller et al. 2016, "A robust method to extract the rotational
- * part of deformations": rotate the warm-start quaternion q towards A's columns until the torque vanishes.
- * Updates q in place and writes the rotation matrix (row-major) to R.
- */
-export function extractRotation(A: Float64Array, q: Float64Array, R: Float64Array, iterations: number): void {
-  for (let it = 0; it < iterations; it++) {
-    quaternionToMatrix(q, R);
-    // omega = sum_j r_j x a_j / (|sum_j r_j . a_j| + eps), r_j and a_j the j-th columns of R and A.
-    let ox = 0;
-    let oy = 0;
-    let oz = 0;
-    let d = 0;
-    for (let j = 0; j < 3; j++) {
-      const rx = R[j];
-      const ry = R[3 + j];
-      const rz = R[6 + j];
-      const ax = A[j];
-      const ay = A[3 + j];
-      const az = A[6 + j];
-      ox += ry * az - rz * ay;
-      oy += rz * ax - rx * az;
-      oz += rx * ay - ry * ax;
-      d += rx * ax + ry * ay + rz * az;
-    }
-    const scale = 1 / (Math.abs(d) + 1e-12);
-    ox *= scale;
-    oy *= scale;
-    oz *= scale;
-    const angle = Math.hypot(ox, oy, oz);
-    if (angle < 1e-12) break;
-    const s = Math.sin(angle / 2) / angle;
-    const dw = Math.cos(angle / 2);
-    const dx = ox * s;
-    const dy = oy * s;
-    const dz = oz * s;
-    // q = dq * q
-    const [w, x, y, z] = q;
-    q[0] = dw * w - dx * x - dy * y - dz * z;
-    q[1] = dw * x + dx * w + dy * z - dz * y;
-    q[2] = dw * y - dx * z + dy * w + dz * x;
-    q[3] = dw * z + dx * y - dy * x + dz * w;
-    const norm = Math.hypot(q[0], q[1], q[2], q[3]);
-    for (let k = 0; k < 4; k++) q[k] /= norm;
-  }
-  quaternionToMatrix(q, R);
-}
-
-function quaternionToMatrix(q: Float64Array, R: Float64Array): void {
-  unitQuatToMatrixInto(q[0], q[1], q[2], q[3], R);
 }

@@ -1,4 +1,4 @@
-import { unitQuatToMatrixInto } from '@gsdyn/geometry';
+import { unitQuatToMatrixInto } from './quaternion.js';
 
 /**
  * The rotation of the polar decomposition of a 3 x 3 matrix A (row-major), by the iteration of Mueller, Bender,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { quatFromAxisAngle, quatToMatrix, Random, type Vec3 } from '@gsdyn/geometry';
-import { extractRotation } from '../../src/baseline/extract-rotation.js';
+import { extractRotation } from '../src/polar-rotation.js';
+import { quatFromAxisAngle, quatToMatrix } from '../src/quaternion.js';
+import { Random } from '../src/random.js';
+import type { Vec3 } from '../src/vec3.js';
 
 function multiply(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
   const out = new Float64Array(9);
