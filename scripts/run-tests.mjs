@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every test file under packages/*/test (and services/*/test) with node:test.
+// Runs every test file under packages/*/test, services/*/test and deploy/test with node:test.
 // Node 20's runner neither expands globs nor fails when it finds no files, so we list them here and
 // refuse to pass on an empty list. Tests run from TypeScript sources: the `source` export condition makes
 // @gsdyn/* imports resolve to src/*.ts, and tsx transpiles them.
@@ -48,6 +48,8 @@ for (const group of ['packages', 'services']) {
   }
   for (const pkg of pkgs) walk(join(base, pkg, 'test'), files);
 }
+// The deployment manifests are checked offline by tests of their own.
+walk(join(root, 'deploy', 'test'), files);
 const selected = files.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (selected.length === 0) {
   console.error(`no test files found${filters.length ? ` matching ${filters.join(', ')}` : ''}`);
