@@ -110,9 +110,8 @@ export async function runTrain(
       `--object ${opts.object} contradicts the dataset ${dataset.dir}, which is ${dataset.object}`,
     );
   const backend = chooseTensorBackend(opts.backend, opts.threads);
-  const total = opts.epochs * opts.steps;
-  const progress = new Progress('train', total, { unit: 'steps' });
-  let doneBefore = 0;
+  // Counted from the first step this run takes (a resumed run starts past its checkpoint), so rate and ETA are right.
+  let progress: { bar: Progress; first: number } | undefined;
   try {
     const summary = await trainModel(datasetDir, opts.out, {
       epochs: opts.epochs,
@@ -124,10 +123,14 @@ export async function runTrain(
       resume: opts.resume,
       backend: backend.backend,
       onStep: ({ epoch, step, loss }) => {
-        if (doneBefore === 0) doneBefore = (epoch - 1) * opts.steps;
-        progress.update(
-          (epoch - 1) * opts.steps + step,
-          total,
+        const done = (epoch - 1) * opts.steps + step;
+        progress ??= {
+          bar: new Progress('train', opts.epochs * opts.steps - done + 1, { unit: 'steps' }),
+          first: done - 1,
+        };
+        progress.bar.update(
+          done - progress.first,
+          undefined,
           `epoch ${epoch}  loss ${loss.toExponential(2)}`,
         );
       },
@@ -139,7 +142,7 @@ export async function runTrain(
         );
       },
     });
-    progress.finish();
+    progress?.bar.finish();
     const best = summary.epochs[summary.bestEpoch - 1];
     out.say(
       `${summary.modelDir}: ${summary.parameters} parameters, best validation at epoch ${summary.bestEpoch}: ` +

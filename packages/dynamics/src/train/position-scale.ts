@@ -1,5 +1,4 @@
 import type { PropNetParams } from '../model/config.js';
-import type { ObjectConfig } from '../object-config.js';
 
 /**
  * Length unit of the network during training: positions in 1/128 m (~8 mm, about one model step). A power of two,
@@ -13,12 +12,7 @@ export const TRAINING_POSITION_SCALE = 128;
  * heights, motions and action, i.e. all but the 2 attrs; edge: the relative positions, after the 5 attr and group
  * columns) are multiplied by the scale, and the decoder's output layer divided by it. Returns new parameters.
  */
-export function foldPositionScale(
-  params: PropNetParams,
-  config: Pick<ObjectConfig, 'history'>,
-  scale: number,
-  inverse = false,
-): PropNetParams {
+export function foldPositionScale(params: PropNetParams, scale: number, inverse = false): PropNetParams {
   if (!(scale > 0) || !Number.isFinite(scale))
     throw new RangeError(`foldPositionScale: scale must be a positive number, got ${scale}`);
   const factor = inverse ? 1 / scale : scale;

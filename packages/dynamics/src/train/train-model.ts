@@ -9,12 +9,7 @@ import { createReferenceBackend } from '../autodiff/reference-backend.js';
 import { Tape } from '../autodiff/tape.js';
 import { chooseWindows } from '../dataset/choose-windows.js';
 import { readDataset } from '../dataset/read-dataset.js';
-import {
-  splitWindows,
-  type TrainingSample,
-  trainingSample,
-  type WindowRef,
-} from '../dataset/training-sample.js';
+import { splitWindows, type TrainingSample, trainingSample } from '../dataset/training-sample.js';
 import type { PropNetConfig, PropNetParams } from '../model/config.js';
 import { loadModel, saveModel } from '../model/model-dir.js';
 import { initPropNet } from '../model/params.js';
@@ -159,9 +154,9 @@ export async function trainModel(
   if (!options.resume) await rm(checkpoint, { recursive: true, force: true });
   // Training runs in TRAINING_POSITION_SCALE units; saved weights are folded to metres (position-scale.ts).
   const params: PropNetParams = restored
-    ? foldPositionScale(restored.params, object, TRAINING_POSITION_SCALE, true)
+    ? foldPositionScale(restored.params, TRAINING_POSITION_SCALE, true)
     : initPropNet(net, settings.seed);
-  const inMetres = () => foldPositionScale(params, object, TRAINING_POSITION_SCALE);
+  const inMetres = () => foldPositionScale(params, TRAINING_POSITION_SCALE);
   const history: EpochRecord[] = restored?.epochs ?? [];
   let bestEpoch = restored?.bestEpoch ?? 0;
   const adam = new Adam(params, { lr: settings.lr });

@@ -155,7 +155,7 @@ test('weights trained in scaled units, folded to metres, give the same predictio
   const tape = new Tape(createReferenceBackend());
   const scaled = rolloutLoss(tape, params, net, config, samples, TRAINING_POSITION_SCALE).predictions[0];
   const unscaled = rolloutLoss(tape, params, net, config, samples, 1).predictions[0];
-  const folded = foldPositionScale(params, config, TRAINING_POSITION_SCALE);
+  const folded = foldPositionScale(params, TRAINING_POSITION_SCALE);
   const s = samples[0];
   const { batch } = batchGraphs([buildGraph(rolloutGraphInput(s, 0, s.history, 3), config)]);
   const displacement = propNetForward(folded, net, batch);
@@ -168,6 +168,6 @@ test('weights trained in scaled units, folded to metres, give the same predictio
   }
   assert.ok(differs > 1e-4, 'the scale changes the function of the unfolded weights');
   // Folding there and back is exact: 128 is a power of two.
-  const back = foldPositionScale(folded, config, TRAINING_POSITION_SCALE, true);
+  const back = foldPositionScale(folded, TRAINING_POSITION_SCALE, true);
   for (const [i, p] of back.entries()) assert.deepEqual(p.data, params[i].data);
 });
