@@ -265,7 +265,10 @@ describe('deploy/k8s', () => {
     const leaked = new Map([['gsdyn-config', { ...config, GSDYN_S3_SECRET_KEY: 'x' }]]);
     assert.match(envProblems(base, leaked, secrets).join('\n'), /GSDYN_S3_SECRET_KEY is a secret/);
     const bad = new Map([['gsdyn-config', { ...config, GSDYN_DEVICE: 'cuda' }]]);
-    assert.match(envProblems(base, bad, secrets).join('\n'), /GSDYN_DEVICE="cuda": expected one of cpu, webgpu/);
+    assert.match(
+      envProblems(base, bad, secrets).join('\n'),
+      /GSDYN_DEVICE="cuda": expected one of cpu, webgpu/,
+    );
     assert.match(
       envProblems(base, configMapsOf(base), new Map()).join('\n'),
       /Secret 'gsdyn-secrets' does not exist/,
