@@ -119,11 +119,14 @@ export async function trainModel(
     lr: options.lr ?? TRAIN_DEFAULTS.lr,
     seed: options.seed ?? TRAIN_DEFAULTS.seed,
   };
-  for (const [key, value] of Object.entries(settings))
-    if (!(Number.isFinite(value) && value > 0) || (key !== 'lr' && !Number.isInteger(value)))
+  for (const [key, value] of Object.entries(settings)) {
+    // The seed may be 0; every other setting counts or scales something and must be positive.
+    const smallest = key === 'seed' ? 0 : Number.MIN_VALUE;
+    if (!(Number.isFinite(value) && value >= smallest) || (key !== 'lr' && !Number.isInteger(value)))
       throw new RangeError(
-        `trainModel: ${key} must be a positive ${key === 'lr' ? 'number' : 'integer'}, got ${value}`,
+        `trainModel: ${key} must be a ${key === 'seed' ? 'non-negative' : 'positive'} ${key === 'lr' ? 'number' : 'integer'}, got ${value}`,
       );
+  }
   const object: ObjectConfig = { ...objectConfig(dataset.object), ...options.object, object: dataset.object };
   if (object.history !== dataset.history)
     throw new RangeError(

@@ -61,6 +61,14 @@ test('a resumed run gives the same weights as an uninterrupted one', async () =>
     trainModel(dataset, resumed, { ...small, hidden: 8, epochs: 3, resume: true }),
     /different options/,
   );
+  await assert.rejects(
+    trainModel(dataset, join(dir, 'bad'), { ...small, epochs: 0 }),
+    /epochs must be a positive integer/,
+  );
+  await assert.rejects(
+    trainModel(dataset, join(dir, 'bad'), { ...small, seed: -1 }),
+    /seed must be a non-negative integer/,
+  );
 });
 
 test('the wasm backend trains to the same loss as the reference backend', {
