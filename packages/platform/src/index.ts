@@ -2,6 +2,7 @@
 export * from './config/config-variables.js';
 export * from './config/load-config.js';
 // Queues
+export * from './queue/child-stage.js';
 export * from './queue/job-schemas.js';
 export * from './queue/pipeline-flow.js';
 export * from './queue/queue-runtime.js';

@@ -1,0 +1,154 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EpisodeFormatError, encodeColorPng, readEpisode } from '@gsdyn/formats';
+import { type TrackOptions, TrackOptionsSchema } from '@gsdyn/platform';
+import {
+  createWasmTileRasterizer,
+  referenceTileRasterizer,
+  type TileRasterizer,
+  wasmAvailable,
+} from '@gsdyn/splat';
+import {
+  evaluateTracks,
+  TRACK_DEFAULTS,
+  trackContactSheet,
+  trackEpisode,
+  tracksFromResult,
+  trackVideo,
+  writeParamsNpz,
+  writeTracks,
+} from '@gsdyn/track';
+import { z } from 'zod';
+
+/** What the tracker's stage process is asked to do: track a downloaded episode into `outDir`. */
+export const TrackComputeInputSchema = z
+  .object({
+    episodeDir: z.string().min(1),
+    outDir: z.string().min(1),
+    options: TrackOptionsSchema,
+    /** Worker threads of the wasm rasteriser (default: every core). */
+    threads: z.number().int().min(1).max(256).optional(),
+  })
+  .strict();
+export type TrackComputeInput = z.infer<typeof TrackComputeInputSchema>;
+
+export const TrackComputeProgressSchema = z
+  .object({
+    /** Iterations done and in all (frame 0 has itersFirst, every later frame iters). */
+    done: z.number().int().nonnegative(),
+    total: z.number().int().positive(),
+    frame: z.number().int().nonnegative(),
+    frames: z.number().int().positive(),
+    loss: z.number(),
+  })
+  .strict();
+export type TrackComputeProgress = z.infer<typeof TrackComputeProgressSchema>;
+
+export const TrackComputeOutputSchema = z
+  .object({
+    frames: z.number().int().positive(),
+    gaussians: z.number().int().positive(),
+    /** Scalars for the job status: timings and, when the episode has ground truth, tracking errors. */
+    metrics: z.record(z.string(), z.number()),
+  })
+  .strict();
+export type TrackComputeOutput = z.infer<typeof TrackComputeOutputSchema>;
+
+/** The episode cannot be tracked whatever the retries: it is malformed (readEpisode refused it). */
+export class BadCaptureError extends Error {
+  override name = 'BadCaptureError';
+}
+
+export function isBadCapture(error: unknown): boolean {
+  return (
+    error instanceof BadCaptureError || error instanceof EpisodeFormatError || error instanceof z.ZodError
+  );
+}
+
+function chooseRasterizer(threads: number | undefined): TileRasterizer {
+  return wasmAvailable() ? createWasmTileRasterizer({ threads }) : referenceTileRasterizer;
+}
+
+/**
+ * `gsdyn track` without the terminal: tracks the episode and writes the track directory (tracks, params.npz, a
+ * contact sheet, the MP4 when options.video, evaluation.json when the episode has ground truth).
+ */
+export async function computeTracks(
+  input: TrackComputeInput,
+  onProgress: (progress: TrackComputeProgress) => void = () => {},
+): Promise<TrackComputeOutput> {
+  let episode: Awaited<ReturnType<typeof readEpisode>>;
+  try {
+    episode = await readEpisode(input.episodeDir);
+  } catch (error) {
+    throw new BadCaptureError(`the capture is not a valid episode: ${(error as Error).message}`);
+  }
+  const o: TrackOptions = input.options;
+  const T = Math.min(o.frames ?? episode.manifest.frameCount, episode.manifest.frameCount);
+  const itersFirst = o.itersFirst ?? TRACK_DEFAULTS.itersFirst;
+  const iters = o.iters ?? TRACK_DEFAULTS.iters;
+  const total = itersFirst + (T - 1) * iters;
+  const rasterizer = chooseRasterizer(input.threads);
+  try {
+    const result = await trackEpisode(input.episodeDir, {
+      preset: o.preset,
+      itersFirst,
+      iters,
+      maxGaussians: o.points,
+      frames: T,
+      seed: o.seed,
+      rasterizer,
+      onProgress: (p) =>
+        onProgress({
+          done: p.frame === 0 ? p.iteration : itersFirst + (p.frame - 1) * iters + p.iteration,
+          total,
+          frame: p.frame,
+          frames: p.frames,
+          loss: p.loss,
+        }),
+    });
+    const tracks = {
+      means: result.means,
+      rotations: result.rotations,
+      cloud: result.cloud,
+      frames: result.frames,
+    };
+    const sheetFrames = [...new Set([0, Math.floor(T / 3), Math.floor((2 * T) / 3), T - 1])];
+    const dir = await writeTracks(input.outDir, tracksFromResult(result), async (temp) => {
+      await writeParamsNpz(join(temp, 'params.npz'), tracks, result.colorAffine);
+      const sheet = await trackContactSheet({
+        episode,
+        tracks,
+        frames: sheetFrames,
+        pixelConvention: result.pixelConvention,
+        rasterizer,
+      });
+      await writeFile(join(temp, 'contact_sheet.png'), await encodeColorPng(sheet));
+      if (o.video)
+        await trackVideo(join(temp, 'tracks.mp4'), {
+          episode,
+          tracks,
+          pixelConvention: result.pixelConvention,
+          rasterizer,
+        });
+    });
+    const later = result.seconds.slice(1);
+    const metrics: Record<string, number> = {
+      frames: result.frames,
+      gaussians: result.cloud.count,
+      secondsFirstFrame: result.seconds[0],
+      secondsPerFrame: later.length ? later.reduce((a, b) => a + b, 0) / later.length : 0,
+    };
+    if (episode.manifest.truth) {
+      const evaluation = await evaluateTracks(dir, input.episodeDir);
+      await writeFile(join(dir, 'evaluation.json'), `${JSON.stringify(evaluation, null, 2)}\n`);
+      metrics.medianTrajectoryErrorMm = evaluation.metrics3d.medianTrajectoryErrorMm;
+      metrics.deltaAvg = evaluation.metrics3d.deltaAvg;
+      metrics.survival = evaluation.metrics3d.survival;
+    }
+    for (const [k, v] of Object.entries(metrics)) if (!Number.isFinite(v)) delete metrics[k];
+    return { frames: result.frames, gaussians: result.cloud.count, metrics };
+  } finally {
+    rasterizer.dispose?.();
+  }
+}
