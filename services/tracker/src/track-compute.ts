@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EpisodeFormatError, encodeColorPng, readEpisode } from '@gsdyn/formats';
+import { EpisodeFormatError, readEpisode } from '@gsdyn/formats';
 import { type TrackOptions, TrackOptionsSchema } from '@gsdyn/platform';
 import {
   createWasmTileRasterizer,
@@ -10,13 +10,10 @@ import {
 } from '@gsdyn/splat';
 import {
   evaluateTracks,
+  secondsPerLaterFrame,
   TRACK_DEFAULTS,
-  trackContactSheet,
   trackEpisode,
-  tracksFromResult,
-  trackVideo,
-  writeParamsNpz,
-  writeTracks,
+  writeTrackArtifacts,
 } from '@gsdyn/track';
 import { z } from 'zod';
 
@@ -107,37 +104,12 @@ export async function computeTracks(
           loss: p.loss,
         }),
     });
-    const tracks = {
-      means: result.means,
-      rotations: result.rotations,
-      cloud: result.cloud,
-      frames: result.frames,
-    };
-    const sheetFrames = [...new Set([0, Math.floor(T / 3), Math.floor((2 * T) / 3), T - 1])];
-    const dir = await writeTracks(input.outDir, tracksFromResult(result), async (temp) => {
-      await writeParamsNpz(join(temp, 'params.npz'), tracks, result.colorAffine);
-      const sheet = await trackContactSheet({
-        episode,
-        tracks,
-        frames: sheetFrames,
-        pixelConvention: result.pixelConvention,
-        rasterizer,
-      });
-      await writeFile(join(temp, 'contact_sheet.png'), await encodeColorPng(sheet));
-      if (o.video)
-        await trackVideo(join(temp, 'tracks.mp4'), {
-          episode,
-          tracks,
-          pixelConvention: result.pixelConvention,
-          rasterizer,
-        });
-    });
-    const later = result.seconds.slice(1);
+    const dir = await writeTrackArtifacts(input.outDir, result, episode, { rasterizer, video: o.video });
     const metrics: Record<string, number> = {
       frames: result.frames,
       gaussians: result.cloud.count,
       secondsFirstFrame: result.seconds[0],
-      secondsPerFrame: later.length ? later.reduce((a, b) => a + b, 0) / later.length : 0,
+      secondsPerFrame: secondsPerLaterFrame(result),
     };
     if (episode.manifest.truth) {
       const evaluation = await evaluateTracks(dir, input.episodeDir);

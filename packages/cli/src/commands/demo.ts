@@ -3,14 +3,7 @@ import { join } from 'node:path';
 import { encodeColorPng, readEpisode, validateEpisode } from '@gsdyn/formats';
 import { generateEpisode, SIM_WORKSPACE } from '@gsdyn/sim';
 import { createWasmTileRasterizer, wasmAvailable } from '@gsdyn/splat';
-import {
-  evaluateTracks,
-  trackContactSheet,
-  trackEpisode,
-  tracksFromResult,
-  trackVideo,
-  writeTracks,
-} from '@gsdyn/track';
+import { evaluateTracks, secondsPerLaterFrame, trackEpisode, writeTrackArtifacts } from '@gsdyn/track';
 import type { Command } from 'commander';
 import { intIn } from '../options.js';
 import { Reporter } from '../output.js';
@@ -18,7 +11,7 @@ import { Progress } from '../progress.js';
 import { escapeHtml, keyValueTable, type ReportSection, renderReport } from '../report/html.js';
 import { plotTopDown } from '../report/trajectory-plot.js';
 import { demoDynamics } from './demo-dynamics.js';
-import { metricsTable } from './eval-tracks.js';
+import { evaluationRows, metricsTable } from './eval-tracks.js';
 
 export interface DemoOptions {
   out: string;
@@ -210,46 +203,15 @@ async function trackCapture(opts: DemoOptions, capture: string) {
         ),
     });
     progress.finish();
-    const tracks = {
-      means: result.means,
-      rotations: result.rotations,
-      cloud: result.cloud,
-      frames: result.frames,
-    };
-    const dir = await writeTracks(join(opts.out, 'tracks'), tracksFromResult(result), async (temp) => {
-      const sheetFrames = [0, Math.floor(frames / 2), frames - 1];
-      const sheet = await trackContactSheet({
-        episode,
-        tracks,
-        frames: sheetFrames,
-        pixelConvention: result.pixelConvention,
-        rasterizer,
-      });
-      await writeFile(join(temp, 'contact_sheet.png'), await encodeColorPng(sheet));
-      await trackVideo(join(temp, 'tracks.mp4'), {
-        episode,
-        tracks,
-        pixelConvention: result.pixelConvention,
-        rasterizer,
-      });
+    const dir = await writeTrackArtifacts(join(opts.out, 'tracks'), result, episode, {
+      rasterizer,
+      paramsNpz: false,
+      video: true,
+      sheetFrames: [0, Math.floor(frames / 2), frames - 1],
     });
     const evaluation = await evaluateTracks(dir, capture);
-    const later = result.seconds.slice(1);
-    const perFrame = later.reduce((a, b) => a + b, 0) / Math.max(1, later.length);
-    const rows = metricsTable([
-      ['3D', evaluation.metrics3d],
-      ...(evaluation.metrics2d
-        ? [['2D', evaluation.metrics2d] as [string, typeof evaluation.metrics3d]]
-        : []),
-      ...(evaluation.moving
-        ? [
-            [`3D moving (${evaluation.moving.points})`, evaluation.moving.metrics3d] as [
-              string,
-              typeof evaluation.metrics3d,
-            ],
-          ]
-        : []),
-    ]);
+    const perFrame = secondsPerLaterFrame(result);
+    const rows = metricsTable(evaluationRows(evaluation));
     const sections: ReportSection[] = [
       {
         title: 'Tracking (gs-dynamics preset) against the ground truth',

@@ -61,11 +61,17 @@ export function printTrackMetrics(out: Reporter, evaluation: TrackEvaluation): v
     `tracking metrics: ${evaluation.association.points} truth points, ${evaluation.frames} frames, ` +
       `k = ${evaluation.association.k} Gaussians per point`,
   );
+  if (!evaluation.metrics2d)
+    out.note('tracking metrics: the episode has no truth/surface_visibility.npy, so no 2D metrics');
+  for (const line of metricsTable(evaluationRows(evaluation))) out.say(line);
+}
+
+/** The rows of an evaluation's table: 3D, 2D when there is visibility, and 3D over the moving points. */
+export function evaluationRows(evaluation: TrackEvaluation): [string, TrackMetrics][] {
   const rows: [string, TrackMetrics][] = [['3D', evaluation.metrics3d]];
   if (evaluation.metrics2d) rows.push(['2D', evaluation.metrics2d]);
-  else out.note('tracking metrics: the episode has no truth/surface_visibility.npy, so no 2D metrics');
   if (evaluation.moving) rows.push([`3D moving (${evaluation.moving.points})`, evaluation.moving.metrics3d]);
-  for (const line of metricsTable(rows)) out.say(line);
+  return rows;
 }
 
 /** The metrics as a fixed-width table, one row per kind (3D, 2D). */

@@ -1,20 +1,14 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { encodeColorPng, readEpisode } from '@gsdyn/formats';
+import { readEpisode } from '@gsdyn/formats';
 import type { PixelConvention } from '@gsdyn/splat';
 import {
   evaluateTracks,
   PRESET_NAMES,
   type PresetName,
+  secondsPerLaterFrame,
   TRACK_DEFAULTS,
   type TrackEvaluation,
-  trackContactSheet,
   trackEpisode,
-  tracksFromResult,
-  trackVideo,
-  writeFramePlys,
-  writeParamsNpz,
-  writeTracks,
+  writeTrackArtifacts,
 } from '@gsdyn/track';
 import { type Command, Option } from 'commander';
 import { intIn } from '../options.js';
@@ -95,36 +89,12 @@ export function registerTrack(program: Command): void {
           },
         });
         progress.finish();
-        const tracks = {
-          means: result.means,
-          rotations: result.rotations,
-          cloud: result.cloud,
-          frames: result.frames,
-        };
-        const sheetFrames = [
-          ...new Set([0, Math.floor(frames / 3), Math.floor((2 * frames) / 3), frames - 1]),
-        ];
-        const dir = await writeTracks(opts.out, tracksFromResult(result), async (temp) => {
-          await writeParamsNpz(join(temp, 'params.npz'), tracks, result.colorAffine);
-          await writeFramePlys(join(temp, 'frames'), tracks);
-          const sheet = await trackContactSheet({
-            episode,
-            tracks,
-            frames: sheetFrames,
-            pixelConvention: result.pixelConvention,
-            rasterizer,
-          });
-          await writeFile(join(temp, 'contact_sheet.png'), await encodeColorPng(sheet));
-          if (opts.video)
-            await trackVideo(join(temp, 'tracks.mp4'), {
-              episode,
-              tracks,
-              pixelConvention: result.pixelConvention,
-              rasterizer,
-            });
+        const dir = await writeTrackArtifacts(opts.out, result, episode, {
+          rasterizer,
+          framePlys: true,
+          video: opts.video,
         });
-        const later = result.seconds.slice(1);
-        const perFrame = later.length ? later.reduce((a, b) => a + b, 0) / later.length : 0;
+        const perFrame = secondsPerLaterFrame(result);
         out.say(`${dir}: ${result.frames} frames x ${result.cloud.count} Gaussians (${result.preset.name})`);
         out.say(
           `frame 0: ${result.seconds[0].toFixed(1)} s; later frames: ${perFrame.toFixed(2)} s per frame`,

@@ -216,12 +216,13 @@ export async function trainModel(
     };
     history.push(record);
     const best = bestEpoch === 0 || record.validationLoss < history[bestEpoch - 1].validationLoss;
+    const metres = inMetres();
     if (best) {
       bestEpoch = epoch;
       await saveModel(root, {
         config: net,
         object,
-        params: inMetres(),
+        params: metres,
         training: {
           ...runOptions,
           epoch,
@@ -233,7 +234,7 @@ export async function trainModel(
     await writeCheckpoint(checkpoint, {
       net,
       object,
-      params: inMetres(),
+      params: metres,
       adam,
       epochs: history,
       bestEpoch,

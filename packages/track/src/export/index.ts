@@ -4,4 +4,5 @@ export * from './params-npz.js';
 export * from './position-colors.js';
 export * from './render-view.js';
 export * from './track-arrays.js';
+export * from './track-artifacts.js';
 export * from './video.js';
