@@ -8,6 +8,7 @@ export * from './queue/pipeline-flow.js';
 export * from './queue/queue-runtime.js';
 export * from './queue/queue-settings.js';
 export * from './queue/shutdown.js';
+export * from './queue/stage-service.js';
 export * from './queue/stage-worker.js';
 export * from './queue/stages.js';
 export * from './queue/unrecoverable.js';
