@@ -2,12 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  type ArtifactManifest,
   type ArtifactStore,
   getDirectory,
   IncompleteArtifactError,
   InvalidInputError,
   isArtifactComplete,
+  manifestMetrics,
   putDirectory,
   readArtifactManifest,
   runInChild,
@@ -58,13 +58,6 @@ function computeInChild(
   });
 }
 
-/** The numeric entries of an artifact manifest's meta: the metrics of the run that wrote it. */
-function metricsOf(manifest: ArtifactManifest | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(manifest?.meta ?? {})) if (typeof v === 'number') out[k] = v;
-  return out;
-}
-
 /**
  * The track stage: download the capture, track it in a stage process, upload the track directory under the
  * payload's outputPrefix (atomic: complete once its manifest is written; the metrics go into the manifest's meta).
@@ -78,7 +71,11 @@ export function createTrackHandler(deps: TrackStageDeps): StageHandler<'track'> 
     if (await isArtifactComplete(deps.store, data.outputPrefix)) {
       ctx.logger?.info({ outputPrefix: data.outputPrefix }, 'track output already complete: reused');
       const manifest = await readArtifactManifest(deps.store, data.outputPrefix);
-      return { outputPrefix: data.outputPrefix, captureId: data.captureId, metrics: metricsOf(manifest) };
+      return {
+        outputPrefix: data.outputPrefix,
+        captureId: data.captureId,
+        metrics: manifestMetrics(manifest),
+      };
     }
     const work = await mkdtemp(join(deps.tempRoot ?? tmpdir(), 'gsdyn-track-'));
     try {

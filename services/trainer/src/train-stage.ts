@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EPISODE_MANIFEST_FILE } from '@gsdyn/formats';
 import {
-  type ArtifactManifest,
   type ArtifactStore,
   getDirectory,
   IdSchema,
@@ -12,6 +11,7 @@ import {
   InvalidInputError,
   isArtifactComplete,
   joinKey,
+  manifestMetrics,
   putDirectory,
   readArtifactManifest,
   runInChild,
@@ -58,12 +58,6 @@ function computeInChild(
     onProgress,
     signal,
   });
-}
-
-function metricsOf(manifest: ArtifactManifest | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(manifest?.meta ?? {})) if (typeof v === 'number') out[k] = v;
-  return out;
 }
 
 /** Downloads a complete artifact directory; a missing one is bad input (an earlier stage never finished it). */
@@ -117,7 +111,7 @@ export function createTrainHandler(deps: TrainStageDeps): StageHandler<'train'> 
       ctx.logger?.info({ outputPrefix: data.outputPrefix }, 'model already complete: reused');
       return {
         outputPrefix: data.outputPrefix,
-        metrics: metricsOf(await readArtifactManifest(deps.store, data.outputPrefix)),
+        metrics: manifestMetrics(await readArtifactManifest(deps.store, data.outputPrefix)),
       };
     }
     const children = await ctx.childResults('track');

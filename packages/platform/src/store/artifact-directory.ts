@@ -185,3 +185,10 @@ export async function getDirectory(
   });
   return manifest;
 }
+
+/** The numeric entries of an artifact manifest's meta: the metrics of the run that wrote it (empty without one). */
+export function manifestMetrics(manifest: ArtifactManifest | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(manifest?.meta ?? {})) if (typeof v === 'number') out[k] = v;
+  return out;
+}
