@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Runs the benchmarks (packages/*/bench/*.bench.ts) one after another, never in parallel: benchmarks on a
+// Runs the benchmarks (packages/*/bench/*.bench.ts, services/*/bench/*.bench.ts) one after another, never in parallel: benchmarks on a
 // shared 2-core machine are only comparable within one run. Usage: npm run bench [-- <substring filter>...]
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,14 +17,22 @@ const filters = process.argv.slice(2);
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
 const files = [];
-for (const pkg of readdirSync(join(root, 'packages'))) {
-  let names = [];
+for (const group of ['packages', 'services']) {
+  let pkgs = [];
   try {
-    names = readdirSync(join(root, 'packages', pkg, 'bench'));
+    pkgs = readdirSync(join(root, group));
   } catch {
     continue;
   }
-  for (const n of names) if (n.endsWith('.bench.ts')) files.push(join(root, 'packages', pkg, 'bench', n));
+  for (const pkg of pkgs) {
+    let names = [];
+    try {
+      names = readdirSync(join(root, group, pkg, 'bench'));
+    } catch {
+      continue;
+    }
+    for (const n of names) if (n.endsWith('.bench.ts')) files.push(join(root, group, pkg, 'bench', n));
+  }
 }
 // `*.slow.bench.ts` (whole-pipeline runs of many minutes) run only when asked for by name.
 const selected = files

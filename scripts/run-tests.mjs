@@ -5,7 +5,7 @@
 // @gsdyn/* imports resolve to src/*.ts, and tsx transpiles them.
 // Usage: npm test [-- <substring filter>...]
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 

@@ -1,81 +1,32 @@
 import assert from 'node:assert/strict';
-import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { cameraCentre, lookAt, type PinholeCamera, project, type Vec3 } from '@gsdyn/geometry';
+import { cameraCentre, project, type Vec3 } from '@gsdyn/geometry';
 import { readEpisode, validateEpisode } from '../src/episode/index.js';
-import { writeColorImage, writeDepthPng, writeMaskImage } from '../src/image.js';
+import { writeMaskImage } from '../src/image.js';
 import { importGsDynamics } from '../src/importers/gs-dynamics.js';
-import { ndarray, writeNpy } from '../src/npy.js';
-import { colorImage, depthImage, makeTempDir } from './fixtures/episode-fixture.js';
+import { makeTempDir } from './fixtures/episode-fixture.js';
+import {
+  BOARD_EYES,
+  boardCamera,
+  GSD_HEIGHT,
+  GSD_WIDTH,
+  poseLine,
+  writeGsDynamicsEpisode,
+} from './fixtures/gs-dynamics-fixture.js';
 
-const W = 16;
-const H = 12;
-/** Board-frame cameras: above the table means z < 0 there, and "up" in the image is board -z. */
-const BOARD_EYES: Vec3[] = [
-  [0.3, -0.2, -0.5],
-  [0.1, 0.3, -0.45],
-];
-const BOARD_TARGET: Vec3 = [0.3, 0.05, 0];
-const INTRINSICS = [
-  [15, 15.5, 7.5, 5.5],
-  [14, 14, 8, 6],
-];
-
-function boardCamera(c: number): PinholeCamera {
-  const [fx, fy, cx, cy] = INTRINSICS[c];
-  return {
-    width: W,
-    height: H,
-    fx,
-    fy,
-    cx,
-    cy,
-    worldToCamera: lookAt(BOARD_EYES[c], BOARD_TARGET, [0, 0, -1]),
-  };
-}
-
-function poseLine(pose: number[]): string {
-  return JSON.stringify({ joint_angles: [0, 0, 0, 0, 0, 0, 0], pose, gripper: 0 });
-}
+const W = GSD_WIDTH;
+const H = GSD_HEIGHT;
 
 let root: string;
 let src: string;
 let cleanup: () => Promise<void>;
 
-/**
- * 2 cameras; camera_0 has 3 frames with seg/ masks (0/255), camera_1 has 4 frames with mask_ labels (0/1);
- * actions.txt has 4 lines (one extra, dropped from the front).
- */
 before(async () => {
   ({ dir: root, cleanup } = await makeTempDir('import-gsd'));
   src = join(root, 'episode_00');
-  for (let c = 0; c < 2; c++) {
-    const dir = join(src, `camera_${c}`);
-    await mkdir(join(dir, 'seg'), { recursive: true });
-    await writeNpy(join(dir, 'camera_params.npy'), ndarray('float64', [4], Float64Array.from(INTRINSICS[c])));
-    await writeNpy(
-      join(dir, 'camera_extrinsics.npy'),
-      ndarray('float64', [4, 4], boardCamera(c).worldToCamera),
-    );
-    for (let t = 0; t < 3 + c; t++) {
-      const name = String(t).padStart(6, '0');
-      await writeColorImage(join(dir, `${name}.jpg`), colorImage(c, t));
-      await writeDepthPng(join(dir, `${name}_depth.png`), depthImage(c, t));
-      const mask = new Uint8Array(W * H);
-      for (let i = 0; i < mask.length; i++) mask[i] = (i + t) % 4 === 0 ? (c === 0 ? 255 : 1) : 0;
-      if (c === 0)
-        await writeMaskImage(join(dir, 'seg', `seg_${name}.png`), { width: W, height: H, data: mask });
-      else await writeMaskImage(join(dir, `mask_${name}.png`), { width: W, height: H, data: mask });
-    }
-  }
-  const lines = [
-    [999, 999, 999, 0, 0, 0], // dropped: one more line than frames
-    [300, 100, 250, 180, 0, 0],
-    [300, 100, 250, 90, 90, 0],
-    [400, -50, 300, 180, 0, 90],
-  ];
-  await writeFile(join(src, 'actions.txt'), `${lines.map(poseLine).join('\n')}\n`);
+  await writeGsDynamicsEpisode(src);
 });
 after(() => cleanup());
 

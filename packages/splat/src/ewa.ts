@@ -148,18 +148,35 @@ export class EwaScratch {
 /**
  * Projects Gaussian `i`; returns false when it is culled here (behind the near plane, zero quaternion, degenerate
  * 2D covariance). Tile coverage is checked by the caller.
+ *
+ * Written out entry by entry on locals (the scratch arrays are filled for the backward pass, not read back): the
+ * hot loop of every render. Each entry is the same expression, in the same order of operations, as the loops
+ * R diag(scale), M M^T and T Sigma T^T would evaluate, so the results are bit for bit those of the loops
+ * (test/projection-equality.test.ts keeps the loop version as the oracle).
  */
 export function projectOne(cloud: GaussianCloudLike, i: number, cam: CameraFrame, s: EwaScratch): boolean {
   const { means, quaternions, logScales } = cloud;
   const W = cam.rotation;
+  const w0 = W[0];
+  const w1 = W[1];
+  const w2 = W[2];
+  const w3 = W[3];
+  const w4 = W[4];
+  const w5 = W[5];
+  const w6 = W[6];
+  const w7 = W[7];
+  const w8 = W[8];
   const px = means[3 * i];
   const py = means[3 * i + 1];
   const pz = means[3 * i + 2];
+  const translation = cam.translation;
+  const tx = w0 * px + w1 * py + w2 * pz + translation[0];
+  const ty = w3 * px + w4 * py + w5 * pz + translation[1];
+  const tz = w6 * px + w7 * py + w8 * pz + translation[2];
   const t = s.t;
-  t[0] = W[0] * px + W[1] * py + W[2] * pz + cam.translation[0];
-  t[1] = W[3] * px + W[4] * py + W[5] * pz + cam.translation[1];
-  t[2] = W[6] * px + W[7] * py + W[8] * pz + cam.translation[2];
-  const tz = t[2];
+  t[0] = tx;
+  t[1] = ty;
+  t[2] = tz;
   if (!(tz > cam.near)) return false;
 
   const qw0 = quaternions[4 * i];
@@ -173,54 +190,103 @@ export function projectOne(cloud: GaussianCloudLike, i: number, cam: CameraFrame
   const x = qx0 / n;
   const y = qy0 / n;
   const z = qz0 / n;
-  s.q[0] = w;
-  s.q[1] = x;
-  s.q[2] = y;
-  s.q[3] = z;
+  const q = s.q;
+  q[0] = w;
+  q[1] = x;
+  q[2] = y;
+  q[3] = z;
   const R = s.rotation;
   unitQuatToMatrixInto(w, x, y, z, R);
+  const sc0 = Math.exp(logScales[3 * i]);
+  const sc1 = Math.exp(logScales[3 * i + 1]);
+  const sc2 = Math.exp(logScales[3 * i + 2]);
   const sc = s.scale;
-  for (let k = 0; k < 3; k++) sc[k] = Math.exp(logScales[3 * i + k]);
+  sc[0] = sc0;
+  sc[1] = sc1;
+  sc[2] = sc2;
+  // M = R diag(scale).
+  const m00 = R[0] * sc0;
+  const m01 = R[1] * sc1;
+  const m02 = R[2] * sc2;
+  const m10 = R[3] * sc0;
+  const m11 = R[4] * sc1;
+  const m12 = R[5] * sc2;
+  const m20 = R[6] * sc0;
+  const m21 = R[7] * sc1;
+  const m22 = R[8] * sc2;
   const M = s.m;
-  for (let r = 0; r < 3; r++) for (let k = 0; k < 3; k++) M[3 * r + k] = R[3 * r + k] * sc[k];
+  M[0] = m00;
+  M[1] = m01;
+  M[2] = m02;
+  M[3] = m10;
+  M[4] = m11;
+  M[5] = m12;
+  M[6] = m20;
+  M[7] = m21;
+  M[8] = m22;
+  // Sigma = M M^T.
+  const s00 = m00 * m00 + m01 * m01 + m02 * m02;
+  const s01 = m00 * m10 + m01 * m11 + m02 * m12;
+  const s02 = m00 * m20 + m01 * m21 + m02 * m22;
+  const s11 = m10 * m10 + m11 * m11 + m12 * m12;
+  const s12 = m10 * m20 + m11 * m21 + m12 * m22;
+  const s22 = m20 * m20 + m21 * m21 + m22 * m22;
   const S = s.sigma;
-  for (let r = 0; r < 3; r++)
-    for (let k = r; k < 3; k++) {
-      const v = M[3 * r] * M[3 * k] + M[3 * r + 1] * M[3 * k + 1] + M[3 * r + 2] * M[3 * k + 2];
-      S[3 * r + k] = v;
-      S[3 * k + r] = v;
-    }
+  S[0] = s00;
+  S[1] = s01;
+  S[2] = s02;
+  S[3] = s01;
+  S[4] = s11;
+  S[5] = s12;
+  S[6] = s02;
+  S[7] = s12;
+  S[8] = s22;
 
   // Jacobian of the perspective map at the (clamped) view direction.
-  const rx = t[0] / tz;
-  const ry = t[1] / tz;
-  s.clampedX = rx < -cam.limitX || rx > cam.limitX;
-  s.clampedY = ry < -cam.limitY || ry > cam.limitY;
-  s.txClamped = Math.min(cam.limitX, Math.max(-cam.limitX, rx)) * tz;
-  s.tyClamped = Math.min(cam.limitY, Math.max(-cam.limitY, ry)) * tz;
+  const limitX = cam.limitX;
+  const limitY = cam.limitY;
+  const rx = tx / tz;
+  const ry = ty / tz;
+  s.clampedX = rx < -limitX || rx > limitX;
+  s.clampedY = ry < -limitY || ry > limitY;
+  const txClamped = Math.min(limitX, Math.max(-limitX, rx)) * tz;
+  const tyClamped = Math.min(limitY, Math.max(-limitY, ry)) * tz;
+  s.txClamped = txClamped;
+  s.tyClamped = tyClamped;
+  const { fx, fy } = cam;
   const tz2 = tz * tz;
-  s.j00 = cam.fx / tz;
-  s.j02 = (-cam.fx * s.txClamped) / tz2;
-  s.j11 = cam.fy / tz;
-  s.j12 = (-cam.fy * s.tyClamped) / tz2;
+  const j00 = fx / tz;
+  const j02 = (-fx * txClamped) / tz2;
+  const j11 = fy / tz;
+  const j12 = (-fy * tyClamped) / tz2;
+  s.j00 = j00;
+  s.j02 = j02;
+  s.j11 = j11;
+  s.j12 = j12;
+  // T = J W.
+  const t00 = j00 * w0 + j02 * w6;
+  const t01 = j00 * w1 + j02 * w7;
+  const t02 = j00 * w2 + j02 * w8;
+  const t10 = j11 * w3 + j12 * w6;
+  const t11 = j11 * w4 + j12 * w7;
+  const t12 = j11 * w5 + j12 * w8;
   const T = s.tMat;
-  for (let k = 0; k < 3; k++) {
-    T[k] = s.j00 * W[k] + s.j02 * W[6 + k];
-    T[3 + k] = s.j11 * W[3 + k] + s.j12 * W[6 + k];
-  }
-  // cov2D = T Sigma T^T, dilated.
-  let a = 0;
-  let b = 0;
-  let c = 0;
-  for (let r = 0; r < 3; r++) {
-    const st0 = S[3 * r] * T[0] + S[3 * r + 1] * T[1] + S[3 * r + 2] * T[2];
-    const st1 = S[3 * r] * T[3] + S[3 * r + 1] * T[4] + S[3 * r + 2] * T[5];
-    a += T[r] * st0;
-    b += T[r] * st1;
-    c += T[3 + r] * st1;
-  }
-  a += DILATION;
-  c += DILATION;
+  T[0] = t00;
+  T[1] = t01;
+  T[2] = t02;
+  T[3] = t10;
+  T[4] = t11;
+  T[5] = t12;
+  // cov2D = T Sigma T^T, dilated; the sums start from 0 as the loop's accumulators did (0 + -0 is +0).
+  const st00 = s00 * t00 + s01 * t01 + s02 * t02;
+  const st01 = s00 * t10 + s01 * t11 + s02 * t12;
+  const st10 = s01 * t00 + s11 * t01 + s12 * t02;
+  const st11 = s01 * t10 + s11 * t11 + s12 * t12;
+  const st20 = s02 * t00 + s12 * t01 + s22 * t02;
+  const st21 = s02 * t10 + s12 * t11 + s22 * t12;
+  const a = 0 + t00 * st00 + t01 * st10 + t02 * st20 + DILATION;
+  const b = 0 + t00 * st01 + t01 * st11 + t02 * st21;
+  const c = 0 + t10 * st01 + t11 * st11 + t12 * st21 + DILATION;
   const det = a * c - b * b;
   if (!(det > 0)) return false;
   s.a = a;
@@ -233,7 +299,7 @@ export function projectOne(cloud: GaussianCloudLike, i: number, cam: CameraFrame
   const mid = 0.5 * (a + c);
   const lambdaMax = mid + Math.sqrt(Math.max(DISCRIMINANT_MIN, mid * mid - det));
   s.radius = Math.ceil(3 * Math.sqrt(lambdaMax));
-  s.meanX = (cam.fx * t[0]) / tz + cam.cx - cam.pixelShift;
-  s.meanY = (cam.fy * t[1]) / tz + cam.cy - cam.pixelShift;
+  s.meanX = (fx * tx) / tz + cam.cx - cam.pixelShift;
+  s.meanY = (fy * ty) / tz + cam.cy - cam.pixelShift;
   return true;
 }

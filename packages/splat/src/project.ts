@@ -96,35 +96,41 @@ export function projectGaussiansAs<F extends FloatArray>(
   const rect: TileRect = { minX: 0, minY: 0, maxX: 0, maxY: 0 };
   const s = new EwaScratch();
   const e = cloud.extraChannels;
+  const { logitOpacities, colors, extras } = cloud;
+  const { meanX, meanY, conicA, conicB, conicC, opacity, depth, radius, features } = out;
+  const { viewMeans, cov3D, cov2D, clampFlags } = out;
+  const t = s.t;
+  const S = s.sigma;
   for (let i = 0; i < n; i++) {
     if (!projectOne(cloud, i, cam, s)) continue;
     tileRect(s.meanX, s.meanY, s.radius, tilesX, tilesY, rect);
     if ((rect.maxX - rect.minX) * (rect.maxY - rect.minY) === 0) continue;
-    out.meanX[i] = s.meanX;
-    out.meanY[i] = s.meanY;
-    out.conicA[i] = s.conicA;
-    out.conicB[i] = s.conicB;
-    out.conicC[i] = s.conicC;
-    out.opacity[i] = 1 / (1 + Math.exp(-cloud.logitOpacities[i]));
-    out.depth[i] = s.t[2];
-    out.radius[i] = s.radius;
-    for (let k = 0; k < 3; k++) {
-      out.features[i * channels + k] = cloud.colors[3 * i + k];
-      out.viewMeans[3 * i + k] = s.t[k];
-    }
-    for (let k = 0; k < e; k++) out.features[i * channels + 3 + k] = cloud.extras[i * e + k];
-    const S = s.sigma;
-    const cov3D = out.cov3D;
+    meanX[i] = s.meanX;
+    meanY[i] = s.meanY;
+    conicA[i] = s.conicA;
+    conicB[i] = s.conicB;
+    conicC[i] = s.conicC;
+    opacity[i] = 1 / (1 + Math.exp(-logitOpacities[i]));
+    depth[i] = t[2];
+    radius[i] = s.radius;
+    const f = i * channels;
+    features[f] = colors[3 * i];
+    features[f + 1] = colors[3 * i + 1];
+    features[f + 2] = colors[3 * i + 2];
+    for (let k = 0; k < e; k++) features[f + 3 + k] = extras[i * e + k];
+    viewMeans[3 * i] = t[0];
+    viewMeans[3 * i + 1] = t[1];
+    viewMeans[3 * i + 2] = t[2];
     cov3D[6 * i] = S[0];
     cov3D[6 * i + 1] = S[1];
     cov3D[6 * i + 2] = S[2];
     cov3D[6 * i + 3] = S[4];
     cov3D[6 * i + 4] = S[5];
     cov3D[6 * i + 5] = S[8];
-    out.cov2D[3 * i] = s.a;
-    out.cov2D[3 * i + 1] = s.b;
-    out.cov2D[3 * i + 2] = s.c;
-    out.clampFlags[i] = (s.clampedX ? CLAMPED_X : 0) | (s.clampedY ? CLAMPED_Y : 0);
+    cov2D[3 * i] = s.a;
+    cov2D[3 * i + 1] = s.b;
+    cov2D[3 * i + 2] = s.c;
+    clampFlags[i] = (s.clampedX ? CLAMPED_X : 0) | (s.clampedY ? CLAMPED_Y : 0);
   }
   return out;
 }

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type PinholeCamera, Random } from '@gsdyn/geometry';
-import { projectGaussians } from '../src/project.js';
-import { binGaussians } from '../src/tiles.js';
-import type { GaussianCloud, ProjectedGaussians } from '../src/types.js';
+import { float64 } from '../src/float-array.js';
+import { projectGaussians, projectGaussiansAs } from '../src/project.js';
+import { type BinnableGaussians, binGaussians } from '../src/tiles.js';
+import type { GaussianCloud, ProjectedGaussians, TileBins } from '../src/types.js';
+import { binGaussiansReference } from './bin-reference.js';
 
 function randomProjected(seed: number, count: number, width: number, height: number): ProjectedGaussians {
   const rng = new Random(seed);
@@ -125,4 +127,120 @@ test('Gaussians behind the camera or far off screen are culled (radius 0) and in
   const bins = binGaussians(p, cam.width, cam.height);
   const listed = new Set(bins.order);
   assert.deepEqual([...listed].sort(), [0, 4]);
+});
+
+/**
+ * Projections with everything binning must order: few distinct depths (ties), culled Gaussians, Gaussians wholly
+ * off screen or straddling an edge, radii from 1 px to larger than the image, depths that are negative, +-0,
+ * infinite, subnormal, or one float32 ulp apart.
+ */
+function hardBinnable(seed: number, count: number, width: number, height: number): BinnableGaussians {
+  const rng = new Random(seed);
+  const depth = new Float32Array(count);
+  const special = [0, -0, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -2.5];
+  for (let i = 0; i < count; i++) {
+    const kind = rng.int(6);
+    if (kind === 0) depth[i] = special[rng.int(special.length)];
+    else if (kind === 1) depth[i] = 1 + rng.int(4) * 0.5;
+    else if (kind === 2) {
+      // Neighbours in float32: 1 + k ulp.
+      depth[i] = 1 + rng.int(5) * 2 ** -23;
+    } else depth[i] = rng.uniform(-1, 30);
+  }
+  const radius = Int32Array.from({ length: count }, () => {
+    const r = rng.next();
+    return r < 0.15
+      ? 0
+      : r < 0.2
+        ? -rng.int(3)
+        : r < 0.25
+          ? 1 + rng.int(3 * Math.max(width, height))
+          : 1 + rng.int(40);
+  });
+  return {
+    count,
+    meanX: Float32Array.from({ length: count }, () => rng.uniform(-3 * width, 4 * width)),
+    meanY: Float32Array.from({ length: count }, () => rng.uniform(-height, 2 * height)),
+    depth,
+    radius,
+  };
+}
+
+function assertSameBins(actual: TileBins, expected: TileBins, what: string): void {
+  assert.equal(actual.tileSize, expected.tileSize, `${what}: tileSize`);
+  assert.equal(actual.tilesX, expected.tilesX, `${what}: tilesX`);
+  assert.equal(actual.tilesY, expected.tilesY, `${what}: tilesY`);
+  assert.deepEqual(actual.ranges, expected.ranges, `${what}: ranges`);
+  assert.deepEqual(actual.order, expected.order, `${what}: order`);
+}
+
+test('one global depth sort gives exactly the lists of the per-tile sorts it replaced', () => {
+  let entries = 0;
+  for (const [seed, width, height, count] of [
+    [1, 100, 70, 2000],
+    [2, 320, 240, 5000],
+    [3, 16, 16, 300],
+    [4, 1, 1, 50],
+    [5, 333, 17, 3000],
+    [6, 64, 48, 0],
+  ]) {
+    const p = hardBinnable(seed, count, width, height);
+    const what = `seed ${seed}, ${width}x${height}, ${count} Gaussians`;
+    const expected = binGaussiansReference(p, width, height);
+    entries += expected.order.length;
+    assertSameBins(binGaussians(p, width, height), expected, `${what}, float32 depths`);
+    // Other depth arrays take the comparator path.
+    const p64 = { ...p, depth: Float64Array.from(p.depth) };
+    assertSameBins(binGaussians(p64, width, height), expected, `${what}, float64 depths`);
+    const pArray = { ...p, depth: Array.from(p.depth) };
+    assertSameBins(binGaussians(pArray, width, height), expected, `${what}, number[] depths`);
+    // A depth array that is a view into a larger buffer.
+    const padded = new Float32Array(count + 3);
+    padded.set(p.depth, 3);
+    const pView = { ...p, depth: padded.subarray(3) };
+    assertSameBins(binGaussians(pView, width, height), expected, `${what}, float32 view`);
+  }
+  assert.ok(entries > 20_000, 'the lists are long enough to mean something');
+});
+
+test('binGaussians matches the reference on a projected cloud, float32 and float64', () => {
+  const cam: PinholeCamera = {
+    width: 96,
+    height: 72,
+    fx: 80,
+    fy: 80,
+    cx: 47.5,
+    cy: 35.5,
+    worldToCamera: Float64Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]),
+  };
+  const rng = new Random(9);
+  const n = 2000;
+  const cloud: GaussianCloud = {
+    count: n,
+    means: Float32Array.from({ length: 3 * n }, (_, k) =>
+      k % 3 === 2 ? rng.uniform(-0.5, 3) : rng.uniform(-1.5, 1.5),
+    ),
+    quaternions: Float32Array.from({ length: 4 * n }, () => rng.normal()),
+    logScales: Float32Array.from({ length: 3 * n }, () => rng.uniform(-6, -1)),
+    logitOpacities: new Float32Array(n),
+    colors: new Float32Array(3 * n),
+    extraChannels: 0,
+    extras: new Float32Array(0),
+  };
+  const p = projectGaussians(cloud, cam);
+  assertSameBins(binGaussians(p, 96, 72), binGaussiansReference(p, 96, 72), 'float32');
+  const p64 = projectGaussiansAs(cloud, cam, {}, float64);
+  assertSameBins(binGaussians(p64, 96, 72), binGaussiansReference(p64, 96, 72), 'float64');
+});
+
+test('NaN depths, which have no place in a (depth, index) order, come last', () => {
+  const p: BinnableGaussians = {
+    count: 4,
+    meanX: Float32Array.of(8, 8, 8, 8),
+    meanY: Float32Array.of(8, 8, 8, 8),
+    depth: Float32Array.of(Number.NaN, 2, -Number.NaN, 1),
+    radius: Int32Array.of(3, 3, 3, 3),
+  };
+  const bins = binGaussians(p, 16, 16);
+  assert.deepEqual(Array.from(bins.order), [3, 1, 0, 2]);
 });

@@ -23,6 +23,11 @@ export interface TrackPreset {
   /** Parameters optimised at frames t > 0 besides means and quaternions. */
   dynamicColors: boolean;
   dynamicScales: boolean;
+  /**
+   * Take the pixels where the captured depth shows an occluder in front of the object out of the image and
+   * segmentation losses (occlusion.ts; not in the reference).
+   */
+  occlusionAware: boolean;
 }
 
 export type PresetName = TrackPreset['name'];
@@ -35,6 +40,7 @@ export function trackPreset(name: PresetName, object: string | undefined): Track
       weights: { image: 1, seg: 3, rigid: 4, rot: 4, iso: 2, table: 2, bg: 20, colorConsistency: 0.01 },
       dynamicColors: true,
       dynamicScales: true,
+      occlusionAware: false,
     };
   const cloth = object === 'cloth';
   return {
@@ -51,5 +57,6 @@ export function trackPreset(name: PresetName, object: string | undefined): Track
     },
     dynamicColors: false,
     dynamicScales: false,
+    occlusionAware: true,
   };
 }

@@ -34,6 +34,7 @@ import {
   rotationSimilarityLoss,
   tableLoss,
 } from './losses/rigidity.js';
+import { fillOccluded, occludedPixels } from './occlusion.js';
 import { type PresetName, type TrackPreset, trackPreset } from './presets.js';
 
 export interface TrackOptions {
@@ -173,15 +174,26 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
     normaliseQuaternions(tracked.quaternions);
     // New frame, new landscape: zero the moments but keep the step count (bias correction stays near 1).
     adam.resetMoments();
+    const occlusion = preset.occlusionAware
+      ? await frameOcclusion(
+          episode,
+          t,
+          tracked,
+          views,
+          backgroundColour,
+          pixelConvention,
+          options.rasterizer,
+        )
+      : undefined;
     let last: Record<string, number> = {};
     for (let it = 0; it < iters; it++) {
       const v = rng.int(C);
-      const view = views[v];
-      const result = renderGaussians(tracked, view.camera, {
+      const result = renderGaussians(tracked, views[v].camera, {
         background: backgroundColour,
         pixelConvention,
         rasterizer: options.rasterizer,
       });
+      const view = occlusion ? occlusion.maskedView(v, result.image, colorAffine) : views[v];
       const image = viewLoss(tracked, view, v, result.image, {
         imageWeight: w.image,
         extraWeight: hasMasks ? w.seg : 0,
@@ -221,6 +233,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
       ];
       let total = image.loss;
       last = { image: image.colorLoss, seg: image.extraLoss };
+      if (occlusion) last.occludedPixels = occlusion.pixels;
       for (const [name, weight, term] of terms) {
         total += weight * term.value;
         last[name] = term.value;
@@ -296,6 +309,59 @@ async function frameViews(episode: Episode, frame: number) {
   });
   return { raw, views, hasMasks: raw.masks !== undefined };
 }
+
+/**
+ * The frame's occluded pixels per camera, from the predicted pose (rendered once per camera) and the captured
+ * depth, and a view whose targets agree with the current render there. Undefined without depth images.
+ */
+async function frameOcclusion(
+  episode: Episode,
+  frame: number,
+  predicted: GaussianCloud,
+  views: FitView[],
+  background: Float32Array,
+  pixelConvention: PixelConvention,
+  rasterizer: TileRasterizer | undefined,
+) {
+  const masks = views.map((v) => v.extraTarget);
+  if (!episode.manifest.images.depth || masks.some((m) => m === undefined)) return undefined;
+  const occluded: Uint32Array[] = [];
+  for (let c = 0; c < views.length; c++) {
+    const { camera } = views[c];
+    const render = renderGaussians(predicted, camera, { background, pixelConvention, rasterizer });
+    const depth = await episode.readDepth(c, frame);
+    const mask = Uint8Array.from(masks[c] ?? [], (m) => (m > 0 ? 1 : 0));
+    occluded.push(
+      occludedPixels(render.alpha, render.medianDepth, depth.data, mask, camera.width, camera.height),
+    );
+  }
+  const masked: FitView[] = views.map((view, c) =>
+    occluded[c].length === 0
+      ? view
+      : { camera: view.camera, target: view.target.slice(), extraTarget: view.extraTarget?.slice() },
+  );
+  return {
+    /** Occluded pixels summed over the cameras. */
+    pixels: occluded.reduce((sum, o) => sum + o.length, 0),
+    maskedView(c: number, rendered: Float32Array, affine: ColorAffine): FitView {
+      const view = masked[c];
+      const hidden = occluded[c];
+      if (hidden.length === 0) return view;
+      const plane = view.camera.width * view.camera.height;
+      const gain = [0, 1, 2].map((ch) => Math.exp(affine.logGain[3 * c + ch]));
+      const offset = affine.offset.subarray(3 * c, 3 * c + 3);
+      fillOccluded(view.target, rendered, plane, 3, hidden, gain, offset);
+      if (view.extraTarget) {
+        const extras = view.extraTarget.length / plane;
+        fillOccluded(view.extraTarget, rendered.subarray(3 * plane), plane, extras, hidden, ONES, ZEROS);
+      }
+      return view;
+    },
+  };
+}
+
+const ONES = [1, 1, 1, 1, 1, 1, 1, 1];
+const ZEROS = [0, 0, 0, 0, 0, 0, 0, 0];
 
 /** The per-camera colour affine as a fitting transform, optimised with Adam at frame 0 (lr 1e-4, the reference's). */
 function colorAffineTransform(affine: ColorAffine): ColorTransform {

@@ -108,7 +108,7 @@ test('Gaussians displaced by 5 mm after frame 0 read as 2.5 mm MTE over 2 frames
   assert.equal(e.metrics3d.deltaAvg, 75);
 });
 
-test('an episode without ground truth, and differing frame counts, are errors naming the file', async () => {
+test('an episode without ground truth, and tracks longer than the truth, are errors naming the file', async () => {
   const bare = join(dir, 'bare');
   await cp(episodeDir, bare, { recursive: true });
   const manifestFile = join(bare, 'episode.json');
@@ -121,10 +121,26 @@ test('an episode without ground truth, and differing frame counts, are errors na
     assert.ok(err.message.includes(manifestFile));
     return true;
   });
-  const short = await writeTrackDir('short', truth.slice(0, K * 3), 1);
-  await assert.rejects(evaluateTracks(short, episodeDir), (err: Error) => {
-    assert.ok(err.message.includes(join(short, 'tracks.json')));
-    assert.match(err.message, /frames is 1, .*surface_points\.npy has 2 frames/);
+  const long = new Float32Array(3 * K * 3);
+  long.set(truth);
+  long.set(truth.subarray(K * 3), 2 * K * 3);
+  const tooLong = await writeTrackDir('long', long, 3);
+  await assert.rejects(evaluateTracks(tooLong, episodeDir), (err: Error) => {
+    assert.ok(err.message.includes(join(tooLong, 'tracks.json')));
+    assert.match(err.message, /frames is 3, .*surface_points\.npy has only 2 frames/);
     return true;
   });
+});
+
+test('tracks of the first frames only (gsdyn track --frames) are scored on those frames', async () => {
+  const means = truth.slice(0, K * 3);
+  for (let i = 0; i < means.length; i += 3) means[i] += 0.003;
+  const e = await evaluateTracks(await writeTrackDir('first-frame', means, 1), episodeDir, { k: 1 });
+  assert.equal(e.frames, 1);
+  assert.equal(e.metrics3d.observations, K);
+  // Frame 0 is where the association is made: exact whatever the offset.
+  assert.equal(e.metrics3d.medianTrajectoryErrorMm, 0);
+  assert.deepEqual(e.perFrameMedianMm, [0]);
+  assert.ok(e.metrics2d);
+  assert.ok(e.metrics2d.observations <= visibleObservations);
 });

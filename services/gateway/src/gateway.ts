@@ -35,6 +35,7 @@ export interface GatewayDeps {
   bootstrapApiKey?: string;
   /** Owner of the bootstrap key (default `admin`). */
   bootstrapOwner?: string;
+  /** Upload limits that differ from DEFAULT_UPLOAD_LIMITS (the defaults of the GSDYN_UPLOAD_* variables). */
   limits?: Partial<UploadLimits>;
   /** Where uploads are staged while checked (default: the OS temporary directory). */
   tempDir?: string;

@@ -14,6 +14,7 @@ import { buildGateway, type GatewayDeps } from './gateway.js';
 export interface StartGatewayOptions {
   /** Register SIGTERM/SIGINT handling through the platform's onShutdown (default true; tests pass false). */
   handleSignals?: boolean;
+  /** Applied over the configuration's upload limits (GSDYN_UPLOAD_*). */
   limits?: GatewayDeps['limits'];
   tempDir?: string;
 }
@@ -50,7 +51,7 @@ export async function startGateway(
       logger,
       bootstrapApiKey: config.gateway.bootstrapApiKey,
       accepting: () => accepting,
-      ...(options.limits ? { limits: options.limits } : {}),
+      limits: { ...config.gateway.uploadLimits, ...options.limits },
       ...(options.tempDir ? { tempDir: options.tempDir } : {}),
     });
     await app.listen({ host: config.gateway.host, port: config.gateway.port });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { captureArtifactPrefix, readArtifactManifest } from '@gsdyn/platform';
-import { type ArchiveEntry, multipartBody, packTar, packZip } from './helpers/archives.js';
+import { readEpisode, validateEpisode } from '@gsdyn/formats';
+import { captureArtifactPrefix, getDirectory, readArtifactManifest } from '@gsdyn/platform';
+import { writeGsDynamicsEpisode } from '../../../packages/formats/test/fixtures/gs-dynamics-fixture.js';
+import { type ArchiveEntry, directoryEntries, multipartBody, packTar, packZip } from './helpers/archives.js';
 import {
   ADMIN_KEY,
   type GatewayKit,
@@ -89,6 +92,56 @@ describe('POST /v1/captures: accepted uploads', () => {
     });
     const ids = (list.json() as { captures: { captureId: string }[] }).captures.map((c) => c.captureId);
     assert.ok(ids.includes((zip.json() as { captureId: string }).captureId));
+  });
+});
+
+describe('POST /v1/captures: a gs-dynamics raw episode', () => {
+  it('is converted on arrival into a valid episode of our format, its source recorded', async () => {
+    const raw = join(kit.work, 'gs-dynamics', 'episode_00');
+    await writeGsDynamicsEpisode(raw);
+    const entries = await directoryEntries(raw, 'episode_00');
+    assert.ok(entries.some((e) => e.name === 'episode_00/camera_1/camera_params.npy'));
+    assert.ok(!entries.some((e) => e.name.endsWith('episode.json')), 'the upload is not in our format');
+
+    const res = await upload(kit.app, ADMIN_KEY, await packTar(entries), 'episode_00.tar');
+    assert.equal(res.statusCode, 201, res.body);
+    const body = res.json() as { captureId: string; source: string; warnings: string[] };
+    assert.equal(body.source, 'gs-dynamics');
+    // The importer's warnings reach the client: unequal frame counts, the extra actions.txt line dropped.
+    assert.ok(
+      body.warnings.some((w) => /different frame counts/.test(w)),
+      body.warnings.join('\n'),
+    );
+    assert.ok(
+      body.warnings.some((w) => /dropped the first 1 lines/.test(w)),
+      body.warnings.join('\n'),
+    );
+
+    const info = await kit.app.inject({
+      url: `/v1/captures/${body.captureId}`,
+      headers: { 'x-api-key': ADMIN_KEY },
+    });
+    assert.equal(info.statusCode, 200, info.body);
+    const meta = (info.json() as { meta: Record<string, unknown> }).meta;
+    assert.equal(meta.source, 'gs-dynamics');
+    assert.equal(meta.filename, 'episode_00.tar');
+
+    // What the store holds is an episode of our format: it validates and reads back with the converted content.
+    const local = join(kit.work, 'downloaded', body.captureId);
+    await getDirectory(kit.store, captureArtifactPrefix('admin', body.captureId), local);
+    assert.deepEqual(await validateEpisode(local), []);
+    const episode = await readEpisode(local);
+    assert.equal(episode.manifest.frameCount, 3);
+    assert.deepEqual(
+      episode.cameras.map((c) => [c.width, c.height]),
+      [
+        [16, 12],
+        [16, 12],
+      ],
+    );
+    assert.equal(episode.manifest.source?.importer, 'gs-dynamics');
+    assert.equal(episode.manifest.endEffector?.positions.length, 3);
+    assert.deepEqual(await stagingLeftovers(kit.tempDir), []);
   });
 });
 

@@ -49,6 +49,10 @@ const redisUrl = z
     }
   });
 
+const GiB = 1024 ** 3;
+/** Upload limits stop at 1 TiB: far beyond a capture, well inside the integers a double holds exactly. */
+const MAX_BYTES = 1024 * GiB;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const DEVICES = ['cpu', 'webgpu'] as const;
@@ -179,6 +183,40 @@ export const CONFIG = {
     expectation: 'at least 16 characters without spaces',
     secret: true,
     schema: z.string().regex(/^\S{16,}$/),
+  }),
+  uploadMaxBytes: variable({
+    name: 'GSDYN_UPLOAD_MAX_BYTES',
+    default: String(4 * GiB),
+    description:
+      'Largest capture archive the gateway accepts, in bytes (larger uploads: 413). Default 4 GiB.',
+    expectation: `an integer number of bytes from 1 to ${MAX_BYTES}`,
+    secret: false,
+    schema: integer(1, MAX_BYTES),
+  }),
+  uploadMaxExtractedBytes: variable({
+    name: 'GSDYN_UPLOAD_MAX_EXTRACTED_BYTES',
+    default: String(8 * GiB),
+    description:
+      'Bytes all files of one capture archive may expand to together (what a zip or gzip bomb would blow up). Default 8 GiB.',
+    expectation: `an integer number of bytes from 1 to ${MAX_BYTES}`,
+    secret: false,
+    schema: integer(1, MAX_BYTES),
+  }),
+  uploadMaxFiles: variable({
+    name: 'GSDYN_UPLOAD_MAX_FILES',
+    default: '200000',
+    description: 'Entries (files and directories) one capture archive may hold.',
+    expectation: 'an integer from 1 to 100000000',
+    secret: false,
+    schema: integer(1, 100_000_000),
+  }),
+  uploadMaxFileBytes: variable({
+    name: 'GSDYN_UPLOAD_MAX_FILE_BYTES',
+    default: String(1 * GiB),
+    description: 'Bytes any one file of a capture archive may expand to. Default 1 GiB.',
+    expectation: `an integer number of bytes from 1 to ${MAX_BYTES}`,
+    secret: false,
+    schema: integer(1, MAX_BYTES),
   }),
   workerConcurrency: variable({
     name: 'GSDYN_WORKER_CONCURRENCY',

@@ -33,12 +33,29 @@ export interface JobsConfig {
   stalledIntervalMs: number;
 }
 
+/** Limits on one capture upload at the gateway (the gateway's `UploadLimits`). */
+export interface UploadLimitsConfig {
+  /** Bytes of the uploaded archive itself. */
+  maxUploadBytes: number;
+  /** Bytes of all extracted files together. */
+  maxExtractedBytes: number;
+  /** Entries (files and directories) in the archive. */
+  maxFiles: number;
+  /** Bytes of any one extracted file. */
+  maxFileBytes: number;
+}
+
 /** What every service reads from its environment (see CONFIG_VARIABLES for the variables). */
 export interface PlatformConfig {
   redisUrl: string;
   queuePrefix: string;
   store: StoreConfig;
-  gateway: { host: string; port: number; bootstrapApiKey: string | undefined };
+  gateway: {
+    host: string;
+    port: number;
+    bootstrapApiKey: string | undefined;
+    uploadLimits: UploadLimitsConfig;
+  };
   worker: { concurrency: number; device: Device };
   jobs: JobsConfig;
   metricsPort: number;
@@ -110,6 +127,10 @@ export function loadConfig(env: Environment = process.env): PlatformConfig {
   const gatewayHost = read(CONFIG.gatewayHost);
   const gatewayPort = read(CONFIG.gatewayPort);
   const bootstrapApiKey = read(CONFIG.bootstrapApiKey);
+  const maxUploadBytes = read(CONFIG.uploadMaxBytes);
+  const maxExtractedBytes = read(CONFIG.uploadMaxExtractedBytes);
+  const maxFiles = read(CONFIG.uploadMaxFiles);
+  const maxFileBytes = read(CONFIG.uploadMaxFileBytes);
   const concurrency = read(CONFIG.workerConcurrency);
   const device = read(CONFIG.device);
   const metricsPort = read(CONFIG.metricsPort);
@@ -125,7 +146,17 @@ export function loadConfig(env: Environment = process.env): PlatformConfig {
     redisUrl: redisUrl!,
     queuePrefix: queuePrefix!,
     store: store!,
-    gateway: { host: gatewayHost!, port: gatewayPort!, bootstrapApiKey },
+    gateway: {
+      host: gatewayHost!,
+      port: gatewayPort!,
+      bootstrapApiKey,
+      uploadLimits: {
+        maxUploadBytes: maxUploadBytes!,
+        maxExtractedBytes: maxExtractedBytes!,
+        maxFiles: maxFiles!,
+        maxFileBytes: maxFileBytes!,
+      },
+    },
     worker: { concurrency: concurrency!, device: device! },
     jobs: {
       attempts: attempts!,
@@ -161,6 +192,7 @@ export function redactConfig(config: PlatformConfig): PlatformConfig {
         : { ...config.store },
     gateway: {
       ...config.gateway,
+      uploadLimits: { ...config.gateway.uploadLimits },
       bootstrapApiKey: config.gateway.bootstrapApiKey === undefined ? undefined : HIDDEN,
     },
   };

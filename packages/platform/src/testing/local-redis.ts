@@ -78,7 +78,8 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   const executable = options.executable ?? 'redis-server';
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'gsdyn-redis-')));
-  const fixedPort = options.port !== undefined;
+  // Fixed once the server has run: clients reconnect to that port after a restart or kill and start.
+  let fixedPort = options.port !== undefined;
   let port = options.port ?? (await freePort(HOST));
   let child: ChildProcess | undefined;
 
@@ -131,7 +132,10 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
 
   const start = async () => {
     for (let attempt = 0; ; attempt++) {
-      if (await startOnce(port)) return;
+      if (await startOnce(port)) {
+        fixedPort = true;
+        return;
+      }
       // The port was taken between freePort and the start: try another one, unless the caller fixed it.
       if (fixedPort || attempt >= 4) throw new Error(`${HOST}:${port} is already in use`);
       port = await freePort(HOST);

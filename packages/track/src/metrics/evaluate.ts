@@ -55,12 +55,16 @@ export async function evaluateTracks(
     );
   const T = tracks.manifest.frames;
   const N = tracks.manifest.gaussians;
-  const { count: K, data: truthPoints } = truth.surfacePoints;
-  if (T !== truth.surfacePoints.frames)
+  const { count: K } = truth.surfacePoints;
+  // Tracks of the first T frames (`gsdyn track --frames T`) are scored against the first T frames of the truth.
+  if (T > truth.surfacePoints.frames)
     throw new Error(
       `${join(tracks.dir, TRACKS_MANIFEST_FILE)}: frames is ${T}, but the episode's ground truth ` +
-        `${join(episode.dir, episode.manifest.truth?.surfacePoints ?? '')} has ${truth.surfacePoints.frames} frames; they must be equal`,
+        `${join(episode.dir, episode.manifest.truth?.surfacePoints ?? '')} has only ${truth.surfacePoints.frames} frames`,
     );
+  const truthPoints = truth.surfacePoints.data.subarray(0, T * K * 3);
+  const C = episode.cameras.length;
+  const visibility = truth.surfaceVisibility?.subarray(0, T * C * K);
   const k = options.k ?? 3;
   if (!Number.isInteger(k) || k < 1 || k > N)
     throw new RangeError(
@@ -92,8 +96,8 @@ export async function evaluateTracks(
         options,
       ),
     };
-  if (truth.surfaceVisibility !== undefined)
-    result.metrics2d = metrics2d(pred, truthPoints, T, K, episode.cameras, truth.surfaceVisibility, options);
+  if (visibility !== undefined)
+    result.metrics2d = metrics2d(pred, truthPoints, T, K, episode.cameras, visibility, options);
   return result;
 }
 

@@ -1,6 +1,10 @@
+import { CONFIG, type ConfigVariable } from '@gsdyn/platform';
 import { z } from 'zod';
 
-/** Limits on one capture upload; each refused upload names the limit it broke. */
+/**
+ * Limits on one capture upload; each refused upload names the limit it broke. Set from the environment with
+ * GSDYN_UPLOAD_MAX_BYTES, GSDYN_UPLOAD_MAX_EXTRACTED_BYTES, GSDYN_UPLOAD_MAX_FILES and GSDYN_UPLOAD_MAX_FILE_BYTES.
+ */
 export interface UploadLimits {
   /** Bytes of the uploaded archive itself (the multipart file). */
   maxUploadBytes: number;
@@ -14,11 +18,17 @@ export interface UploadLimits {
 
 const GiB = 1024 ** 3;
 
+const tableDefault = (v: ConfigVariable<number>): number => v.schema.parse(v.default);
+
+/**
+ * The defaults of the GSDYN_UPLOAD_* variables (4 GiB archive, 8 GiB extracted, 200,000 entries, 1 GiB per file),
+ * read from the platform's table so that code and environment cannot disagree.
+ */
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
-  maxUploadBytes: 4 * GiB,
-  maxExtractedBytes: 8 * GiB,
-  maxFiles: 200_000,
-  maxFileBytes: 1 * GiB,
+  maxUploadBytes: tableDefault(CONFIG.uploadMaxBytes),
+  maxExtractedBytes: tableDefault(CONFIG.uploadMaxExtractedBytes),
+  maxFiles: tableDefault(CONFIG.uploadMaxFiles),
+  maxFileBytes: tableDefault(CONFIG.uploadMaxFileBytes),
 };
 
 const positive = z.number().int().positive();

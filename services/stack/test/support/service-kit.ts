@@ -113,3 +113,42 @@ export function waitForFinished(queue: Queue, jobId: string, timeoutMs = 30_000)
     timeoutMs,
   );
 }
+
+/**
+ * Like waitForFinished, through a Redis outage: a probe that fails (the queue's connection is down, or not ready
+ * again yet) counts as "not finished yet". The timeout's message has the error of the last probe when it failed.
+ */
+export async function waitForFinishedThroughOutage(
+  queue: Queue,
+  jobId: string,
+  timeoutMs = 30_000,
+): Promise<Job> {
+  let lastError: unknown;
+  try {
+    return await waitFor(
+      `job ${jobId} in ${queue.name} to finish`,
+      async () => {
+        try {
+          const state = await queue.getJobState(jobId);
+          lastError = undefined;
+          return state === 'completed' || state === 'failed' ? await queue.getJob(jobId) : undefined;
+        } catch (error) {
+          lastError = error;
+          return undefined;
+        }
+      },
+      timeoutMs,
+    );
+  } catch (error) {
+    if (lastError === undefined) throw error;
+    throw new Error(`${(error as Error).message} (last probe error: ${(lastError as Error).message})`);
+  }
+}
+
+/** Every object of the artifact directory at `prefix` (its manifest included), by path relative to it. */
+export async function readArtifactFiles(store: ArtifactStore, prefix: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  for (const info of await store.list(`${prefix}/`))
+    files.set(info.key.slice(prefix.length + 1), await store.getBuffer(info.key));
+  return files;
+}
