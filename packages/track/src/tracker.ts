@@ -26,14 +26,7 @@ import {
   createColorAffine,
 } from './color-correction.js';
 import { buildNeighbourGraph, type NeighbourGraph } from './losses/neighbours.js';
-import {
-  backgroundLoss,
-  isometryLoss,
-  type LossWithGrad,
-  rigidityLoss,
-  rotationSimilarityLoss,
-  tableLoss,
-} from './losses/rigidity.js';
+import { createPhysicalWorkspace, physicalLosses } from './losses/physical-priors.js';
 import { fillOccluded, occludedPixels } from './occlusion.js';
 import { type PresetName, type TrackPreset, trackPreset } from './presets.js';
 
@@ -149,6 +142,8 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   const foreground = indicesWhere(cloud, (i) => cloud.extras[i] >= 0.5);
   const background = indicesWhere(cloud, (i) => cloud.extras[i] < 0.5);
   const graph: NeighbourGraph = buildNeighbourGraph(cloud.means, 20, foreground);
+  // Scratch of the physical priors, reused by every later iteration (N is fixed after frame 0).
+  const physicalWorkspace = createPhysicalWorkspace(graph, N);
 
   const tracked = cloud;
   const groups = [
@@ -207,39 +202,37 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         undefined,
         options.rasterizer,
       );
-      const physical = {
-        graph,
-        means: tracked.means,
-        quaternions: tracked.quaternions,
-        prevMeans,
-        prevQuaternions,
+      // Rigidity, rotation similarity, isometry, table and background, their weighted gradients added to the
+      // render's in place.
+      const physical = physicalLosses(
+        {
+          graph,
+          means: tracked.means,
+          quaternions: tracked.quaternions,
+          prevMeans,
+          prevQuaternions,
+          table: { indices: foreground },
+          background: {
+            indices: background,
+            means0: frame0.cloud.means,
+            quaternions0: frame0.cloud.quaternions,
+          },
+        },
+        w,
+        physicalWorkspace,
+        grads,
+      );
+      let total = image.loss + physical.weighted;
+      last = {
+        image: image.colorLoss,
+        seg: image.extraLoss,
+        rigid: physical.rigid,
+        rot: physical.rot,
+        iso: physical.iso,
+        table: physical.table,
+        bg: physical.bg,
       };
-      const terms: [string, number, LossWithGrad][] = [
-        ['rigid', w.rigid, rigidityLoss(physical)],
-        ['rot', w.rot, rotationSimilarityLoss(physical)],
-        ['iso', w.iso, isometryLoss(physical)],
-        ['table', w.table, tableLoss(tracked.means, foreground)],
-        [
-          'bg',
-          w.bg,
-          backgroundLoss(
-            tracked.means,
-            tracked.quaternions,
-            frame0.cloud.means,
-            frame0.cloud.quaternions,
-            background,
-          ),
-        ],
-      ];
-      let total = image.loss;
-      last = { image: image.colorLoss, seg: image.extraLoss };
       if (occlusion) last.occludedPixels = occlusion.pixels;
-      for (const [name, weight, term] of terms) {
-        total += weight * term.value;
-        last[name] = term.value;
-        addScaled(grads.means, term.gradMeans, weight);
-        addScaled(grads.quaternions, term.gradQuaternions, weight);
-      }
       if (preset.dynamicColors && w.colorConsistency > 0) {
         let l1 = 0;
         for (let i = 0; i < prevColors.length; i++) {
@@ -403,11 +396,6 @@ function normaliseQuaternions(q: Float32Array): void {
     const n = Math.hypot(q[i], q[i + 1], q[i + 2], q[i + 3]) || 1;
     for (let k = 0; k < 4; k++) q[i + k] /= n;
   }
-}
-
-function addScaled(target: Float32Array, source: Float32Array | undefined, weight: number): void {
-  if (!source || weight === 0) return;
-  for (let i = 0; i < target.length; i++) target[i] += weight * source[i];
 }
 
 function pick(grads: GaussianGradients, names: string[]): Record<string, Float32Array> {

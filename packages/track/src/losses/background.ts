@@ -28,13 +28,45 @@ export function backgroundLoss(
       `backgroundLoss: quaternions/quaternions0 have ${quaternions.length}/${quaternions0.length} values, expected ${4 * n}`,
     );
   }
-  const count = background.length;
-  if (count === 0) {
-    return { value: 0, gradMeans: new Float32Array(3 * n), gradQuaternions: new Float32Array(4 * n) };
-  }
   const gradMeans = new Float64Array(3 * n);
   const gradQuaternions = new Float64Array(4 * n);
+  const value = addBackgroundLoss(
+    means,
+    quaternions,
+    means0,
+    quaternions0,
+    background,
+    1,
+    gradMeans,
+    gradQuaternions,
+  );
+  return {
+    value,
+    gradMeans: new Float32Array(gradMeans),
+    gradQuaternions: new Float32Array(gradQuaternions),
+  };
+}
+
+/**
+ * backgroundLoss's value, with `weight` times its gradients added to `gradMeans` (3N) and `gradQuaternions` (4N),
+ * float64: the form the fused physicalLosses uses to accumulate every prior into one buffer without allocating.
+ * Shapes are the caller's to check.
+ */
+export function addBackgroundLoss(
+  means: Values,
+  quaternions: Values,
+  means0: Values,
+  quaternions0: Values,
+  background: Uint32Array,
+  weight: number,
+  gradMeans: Float64Array,
+  gradQuaternions: Float64Array,
+): number {
+  const n = means.length / 3;
+  const count = background.length;
+  if (count === 0) return 0;
   const inv = 1 / count;
+  const step = weight * inv;
   let sum = 0;
   for (let r = 0; r < count; r++) {
     const i = background[r];
@@ -42,8 +74,8 @@ export function backgroundLoss(
       throw new RangeError(`backgroundLoss: background[${r}] = ${i} is out of range for ${n} Gaussians`);
     for (let c = 3 * i; c < 3 * i + 3; c++) {
       const d = means[c] - means0[c];
-      sum += Math.abs(d);
-      gradMeans[c] += Math.sign(d) * inv;
+      sum += Math.abs(d) * inv;
+      gradMeans[c] += Math.sign(d) * step;
     }
     const o = 4 * i;
     const nq = norm4(quaternions, o, 'backgroundLoss: quaternions');
@@ -52,20 +84,17 @@ export function backgroundLoss(
     const d1 = quaternions[o + 1] / nq - quaternions0[o + 1] / n0;
     const d2 = quaternions[o + 2] / nq - quaternions0[o + 2] / n0;
     const d3 = quaternions[o + 3] / nq - quaternions0[o + 3] / n0;
-    sum += Math.abs(d0) + Math.abs(d1) + Math.abs(d2) + Math.abs(d3);
+    sum += (Math.abs(d0) + Math.abs(d1) + Math.abs(d2) + Math.abs(d3)) * inv;
     normalisationBackward(
       quaternions,
       o,
-      Math.sign(d0) * inv,
-      Math.sign(d1) * inv,
-      Math.sign(d2) * inv,
-      Math.sign(d3) * inv,
+      Math.sign(d0) * step,
+      Math.sign(d1) * step,
+      Math.sign(d2) * step,
+      Math.sign(d3) * step,
       gradQuaternions,
     );
   }
-  return {
-    value: sum * inv,
-    gradMeans: new Float32Array(gradMeans),
-    gradQuaternions: new Float32Array(gradQuaternions),
-  };
+  // Accumulated scaled so that nothing but the return follows the loop (see addTableLoss).
+  return sum;
 }

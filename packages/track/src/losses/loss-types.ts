@@ -10,3 +10,21 @@ export interface LossWithGrad {
   gradMeans?: Float32Array;
   gradQuaternions?: Float32Array;
 }
+
+/**
+ * A LossWithGrad before its gradients are rounded to float32: what the fused physical priors are checked against
+ * (a float32 oracle would hide differences below 6e-8 relative).
+ */
+export interface LossWithGrad64 {
+  value: number;
+  gradMeans?: Float64Array;
+  gradQuaternions?: Float64Array;
+}
+
+/** The float32 gradients the tracker adds to its render gradients. */
+export function toFloat32(loss: LossWithGrad64): LossWithGrad {
+  const out: LossWithGrad = { value: loss.value };
+  if (loss.gradMeans) out.gradMeans = new Float32Array(loss.gradMeans);
+  if (loss.gradQuaternions) out.gradQuaternions = new Float32Array(loss.gradQuaternions);
+  return out;
+}

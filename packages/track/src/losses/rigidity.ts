@@ -1,9 +1,9 @@
-import type { LossWithGrad, Values } from './loss-types.js';
+import { type LossWithGrad, type LossWithGrad64, toFloat32, type Values } from './loss-types.js';
 import type { NeighbourGraph } from './neighbours.js';
 import { relativeRotations, relativeRotationsBackward } from './relative-rotation.js';
 
 export { backgroundLoss } from './background.js';
-export type { LossWithGrad, Values } from './loss-types.js';
+export type { LossWithGrad, LossWithGrad64, Values } from './loss-types.js';
 export { tableLoss } from './table.js';
 
 /**
@@ -32,12 +32,17 @@ const EPSILON = 1e-20;
  * Gradients with respect to the current means and the current (unnormalised) quaternions.
  */
 export function rigidityLoss(x: PhysicalLossInputs): LossWithGrad {
+  return toFloat32(rigidityLoss64(x));
+}
+
+/** rigidityLoss with float64 gradients. */
+export function rigidityLoss64(x: PhysicalLossInputs): LossWithGrad64 {
   const { graph, means, quaternions, prevMeans, prevQuaternions } = x;
-  const n = checkInputs(x, 'rigidityLoss', true);
+  const n = checkPhysicalInputs(x, 'rigidityLoss', true);
   const { count, k, points, indices, weights } = graph;
   const pairs = count * k;
   if (pairs === 0) {
-    return { value: 0, gradMeans: new Float32Array(3 * n), gradQuaternions: new Float32Array(4 * n) };
+    return { value: 0, gradMeans: new Float64Array(3 * n), gradQuaternions: new Float64Array(4 * n) };
   }
   const gradMeans = new Float64Array(3 * n);
   const gradQuaternions = new Float64Array(4 * n);
@@ -131,11 +136,7 @@ export function rigidityLoss(x: PhysicalLossInputs): LossWithGrad {
       2 * (-2 * g00 * qz - g01 * w + g02 * qx + g10 * w - 2 * g11 * qz + g12 * qy + g20 * qx + g21 * qy);
   }
   relativeRotationsBackward(points, quaternions, prevQuaternions, gradRel, gradQuaternions);
-  return {
-    value: sum * inv,
-    gradMeans: new Float32Array(gradMeans),
-    gradQuaternions: new Float32Array(gradQuaternions),
-  };
+  return { value: sum * inv, gradMeans, gradQuaternions };
 }
 
 /**
@@ -143,11 +144,16 @@ export function rigidityLoss(x: PhysicalLossInputs): LossWithGrad {
  * neighbours should turn alike. Depends on the quaternions only.
  */
 export function rotationSimilarityLoss(x: PhysicalLossInputs): LossWithGrad {
+  return toFloat32(rotationSimilarityLoss64(x));
+}
+
+/** rotationSimilarityLoss with float64 gradients. */
+export function rotationSimilarityLoss64(x: PhysicalLossInputs): LossWithGrad64 {
   const { graph, quaternions, prevQuaternions } = x;
-  const n = checkInputs(x, 'rotationSimilarityLoss', true);
+  const n = checkPhysicalInputs(x, 'rotationSimilarityLoss', true);
   const { count, k, points, indices, weights } = graph;
   const pairs = count * k;
-  if (pairs === 0) return { value: 0, gradQuaternions: new Float32Array(4 * n) };
+  if (pairs === 0) return { value: 0, gradQuaternions: new Float64Array(4 * n) };
   const rel = new Float64Array(4 * n);
   const gradRel = new Float64Array(4 * n);
   relativeRotations(points, quaternions, prevQuaternions, rel);
@@ -189,7 +195,7 @@ export function rotationSimilarityLoss(x: PhysicalLossInputs): LossWithGrad {
   }
   const gradQuaternions = new Float64Array(4 * n);
   relativeRotationsBackward(points, quaternions, prevQuaternions, gradRel, gradQuaternions);
-  return { value: sum * inv, gradQuaternions: new Float32Array(gradQuaternions) };
+  return { value: sum * inv, gradQuaternions };
 }
 
 /**
@@ -198,12 +204,17 @@ export function rotationSimilarityLoss(x: PhysicalLossInputs): LossWithGrad {
  * two Gaussians coincide. Depends on the means only; the previous frame is not used.
  */
 export function isometryLoss(x: PhysicalLossInputs): LossWithGrad {
+  return toFloat32(isometryLoss64(x));
+}
+
+/** isometryLoss with float64 gradients. */
+export function isometryLoss64(x: PhysicalLossInputs): LossWithGrad64 {
   const { graph, means } = x;
-  const n = checkInputs(x, 'isometryLoss', false);
+  const n = checkPhysicalInputs(x, 'isometryLoss', false);
   const { count, k, points, indices, weights, restDistances } = graph;
   const gradMeans = new Float64Array(3 * n);
   const pairs = count * k;
-  if (pairs === 0) return { value: 0, gradMeans: new Float32Array(3 * n) };
+  if (pairs === 0) return { value: 0, gradMeans };
   const inv = 1 / pairs;
   let sum = 0;
   for (let r = 0; r < count; r++) {
@@ -239,7 +250,7 @@ export function isometryLoss(x: PhysicalLossInputs): LossWithGrad {
     gradMeans[3 * i + 1] += gyi;
     gradMeans[3 * i + 2] += gzi;
   }
-  return { value: sum * inv, gradMeans: new Float32Array(gradMeans) };
+  return { value: sum * inv, gradMeans };
 }
 
 /** Largest Gaussian index a graph refers to, computed once per graph (the graph is fixed for an episode). */
@@ -256,8 +267,11 @@ function maxIndex(graph: NeighbourGraph): number {
   return m;
 }
 
-/** Validates the shapes once per call (cheap next to the loop) and returns N, the number of Gaussians. */
-function checkInputs(x: PhysicalLossInputs, name: string, withQuaternions: boolean): number {
+/**
+ * Validates the shapes once per call (cheap next to the loop) and returns N, the number of Gaussians. Shared with
+ * the fused physicalLosses so that both reject the same inputs with the same messages.
+ */
+export function checkPhysicalInputs(x: PhysicalLossInputs, name: string, withQuaternions: boolean): number {
   const { graph, means, quaternions, prevMeans, prevQuaternions } = x;
   if (means.length % 3 !== 0) {
     throw new RangeError(`${name}: means has ${means.length} values, expected 3 per Gaussian`);
