@@ -40,6 +40,8 @@ export interface TrackOptions {
   seed?: number;
   /** Track only the first n frames. */
   frames?: number;
+  /** Override the preset's occlusion handling (occlusion.ts): gs-dynamics on, dyn3dgs off. */
+  occlusionAware?: boolean;
   pixelConvention?: PixelConvention;
   rasterizer?: TileRasterizer;
   onProgress?: (progress: TrackProgress) => void;
@@ -169,17 +171,18 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
     normaliseQuaternions(tracked.quaternions);
     // New frame, new landscape: zero the moments but keep the step count (bias correction stays near 1).
     adam.resetMoments();
-    const occlusion = preset.occlusionAware
-      ? await frameOcclusion(
-          episode,
-          t,
-          tracked,
-          views,
-          backgroundColour,
-          pixelConvention,
-          options.rasterizer,
-        )
-      : undefined;
+    const occlusion =
+      (options.occlusionAware ?? preset.occlusionAware)
+        ? await frameOcclusion(
+            episode,
+            t,
+            tracked,
+            views,
+            backgroundColour,
+            pixelConvention,
+            options.rasterizer,
+          )
+        : undefined;
     let last: Record<string, number> = {};
     for (let it = 0; it < iters; it++) {
       const v = rng.int(C);
@@ -287,6 +290,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
       iters,
       seed,
       maxGaussians: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
+      occlusionAware: options.occlusionAware ?? preset.occlusionAware,
       weights: w,
     },
   };

@@ -26,6 +26,7 @@ interface TrackCommandOptions {
   points: number;
   frames?: number;
   seed: number;
+  occlusion: 'auto' | 'on' | 'off';
   video: boolean;
   pixelConvention: PixelConvention;
   backend: Backend;
@@ -56,6 +57,14 @@ export function registerTrack(program: Command): void {
     .option('--points <n>', 'initial Gaussians at most', intIn(1, 10_000_000), TRACK_DEFAULTS.maxGaussians)
     .option('--frames <n>', 'track only the first n frames', intIn(1, 10_000_000))
     .option('--seed <s>', 'random seed', intIn(0, 2 ** 31 - 1), TRACK_DEFAULTS.seed)
+    .addOption(
+      new Option(
+        '--occlusion <mode>',
+        'leave the pixels where the depth shows an occluder (the pusher) in front of the object out of the image and seg losses; auto: on for gs-dynamics, off for dyn3dgs',
+      )
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
     .option('--no-video', 'skip the MP4 (rendering it takes a few seconds per 10 frames)')
     .addOption(pixelConventionOption())
     .addOption(backendOption())
@@ -77,6 +86,7 @@ export function registerTrack(program: Command): void {
           maxGaussians: opts.points,
           frames,
           seed: opts.seed,
+          occlusionAware: opts.occlusion === 'auto' ? undefined : opts.occlusion === 'on',
           pixelConvention: opts.pixelConvention,
           rasterizer,
           onProgress: (p) => {
