@@ -156,10 +156,11 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   ];
   const adam = new Adam(groups);
   const backgroundColour = new Float32Array(3 + cloud.extraChannels);
+  const frozenAffine = fixedAffine(colorAffine);
 
   for (let t = 1; t < T; t++) {
     started = performance.now();
-    const { views, hasMasks } = await frameViews(episode, t);
+    const { raw, views, hasMasks } = await frameViews(episode, t);
     const prevMeans = means.slice((t - 1) * N * 3, t * N * 3);
     const prevQuaternions = rotations.slice((t - 1) * N * 4, t * N * 4);
     const prevColors = tracked.colors.slice();
@@ -173,14 +174,12 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
     adam.resetMoments();
     const occlusion =
       (options.occlusionAware ?? preset.occlusionAware)
-        ? await frameOcclusion(
-            episode,
-            t,
-            tracked,
-            views,
-            backgroundColour,
-            pixelConvention,
-            options.rasterizer,
+        ? await frameOcclusion(episode, t, raw.masks, views, colorAffine, (camera) =>
+            renderGaussians(tracked, camera, {
+              background: backgroundColour,
+              pixelConvention,
+              rasterizer: options.rasterizer,
+            }),
           )
         : undefined;
     let last: Record<string, number> = {};
@@ -191,11 +190,11 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         pixelConvention,
         rasterizer: options.rasterizer,
       });
-      const view = occlusion ? occlusion.maskedView(v, result.image, colorAffine) : views[v];
+      const view = occlusion ? occlusion.maskedView(v, result.image) : views[v];
       const image = viewLoss(tracked, view, v, result.image, {
         imageWeight: w.image,
         extraWeight: hasMasks ? w.seg : 0,
-        colorTransform: fixedAffine(colorAffine),
+        colorTransform: frozenAffine,
       });
       const grads = renderGaussiansBackward(
         tracked,
@@ -308,57 +307,63 @@ async function frameViews(episode: Episode, frame: number) {
 }
 
 /**
- * The frame's occluded pixels per camera, from the predicted pose (rendered once per camera) and the captured
- * depth, and a view whose targets agree with the current render there. Undefined without depth images.
+ * The frame's occluded pixels per camera, from the predicted pose (`renderPredicted`, once per camera), the masks
+ * and the captured depth, and a view whose targets agree with the current render there. Undefined without depth
+ * images or masks.
  */
 async function frameOcclusion(
   episode: Episode,
   frame: number,
-  predicted: GaussianCloud,
+  masks: Uint8Array[] | undefined,
   views: FitView[],
-  background: Float32Array,
-  pixelConvention: PixelConvention,
-  rasterizer: TileRasterizer | undefined,
+  affine: ColorAffine,
+  renderPredicted: (camera: FitView['camera']) => { alpha: Float32Array; medianDepth: Float32Array },
 ) {
-  const masks = views.map((v) => v.extraTarget);
-  if (!episode.manifest.images.depth || masks.some((m) => m === undefined)) return undefined;
+  if (!episode.manifest.images.depth || masks === undefined) return undefined;
   const occluded: Uint32Array[] = [];
   for (let c = 0; c < views.length; c++) {
     const { camera } = views[c];
-    const render = renderGaussians(predicted, camera, { background, pixelConvention, rasterizer });
+    const render = renderPredicted(camera);
     const depth = await episode.readDepth(c, frame);
-    const mask = Uint8Array.from(masks[c] ?? [], (m) => (m > 0 ? 1 : 0));
     occluded.push(
-      occludedPixels(render.alpha, render.medianDepth, depth.data, mask, camera.width, camera.height),
+      occludedPixels(render.alpha, render.medianDepth, depth.data, masks[c], camera.width, camera.height),
     );
   }
+  // Working copies of the targets of the cameras with occluded pixels, and the frozen colour correction that maps
+  // a render into the target's space (identity for the segmentation channels).
   const masked: FitView[] = views.map((view, c) =>
     occluded[c].length === 0
       ? view
       : { camera: view.camera, target: view.target.slice(), extraTarget: view.extraTarget?.slice() },
   );
+  const gains = views.map((_, c) => [0, 1, 2].map((ch) => Math.exp(affine.logGain[3 * c + ch])));
+  const offsets = views.map((_, c) => affine.offset.subarray(3 * c, 3 * c + 3));
+  const segChannels = views.map((v) => (v.extraTarget?.length ?? 0) / (v.camera.width * v.camera.height));
+  const segGains = segChannels.map((e) => new Array<number>(e).fill(1));
+  const segOffsets = segChannels.map((e) => new Array<number>(e).fill(0));
   return {
     /** Occluded pixels summed over the cameras. */
     pixels: occluded.reduce((sum, o) => sum + o.length, 0),
-    maskedView(c: number, rendered: Float32Array, affine: ColorAffine): FitView {
+    maskedView(c: number, rendered: Float32Array): FitView {
       const view = masked[c];
       const hidden = occluded[c];
       if (hidden.length === 0) return view;
       const plane = view.camera.width * view.camera.height;
-      const gain = [0, 1, 2].map((ch) => Math.exp(affine.logGain[3 * c + ch]));
-      const offset = affine.offset.subarray(3 * c, 3 * c + 3);
-      fillOccluded(view.target, rendered, plane, 3, hidden, gain, offset);
-      if (view.extraTarget) {
-        const extras = view.extraTarget.length / plane;
-        fillOccluded(view.extraTarget, rendered.subarray(3 * plane), plane, extras, hidden, ONES, ZEROS);
-      }
+      fillOccluded(view.target, rendered, plane, 3, hidden, gains[c], offsets[c]);
+      if (view.extraTarget)
+        fillOccluded(
+          view.extraTarget,
+          rendered.subarray(3 * plane),
+          plane,
+          segChannels[c],
+          hidden,
+          segGains[c],
+          segOffsets[c],
+        );
       return view;
     },
   };
 }
-
-const ONES = [1, 1, 1, 1, 1, 1, 1, 1];
-const ZEROS = [0, 0, 0, 0, 0, 0, 0, 0];
 
 /** The per-camera colour affine as a fitting transform, optimised with Adam at frame 0 (lr 1e-4, the reference's). */
 function colorAffineTransform(affine: ColorAffine): ColorTransform {
