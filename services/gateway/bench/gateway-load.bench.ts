@@ -17,9 +17,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findSample, freePort, parsePrometheusText, startLocalRedis } from '@gsdyn/platform';
-import { generateEpisode } from '@gsdyn/sim';
 import autocannon from 'autocannon';
-import { directoryEntries, multipartBody, packTar } from '../test/helpers/archives.js';
+import { multipartBody, packTar } from '../test/helpers/archives.js';
+import { tinyEpisodeEntries } from '../test/helpers/tiny-episode.js';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -221,18 +221,7 @@ try {
     },
     port,
   );
-  // The tiny episode of services/gateway/test/helpers/gateway-kit.ts.
-  await generateEpisode(join(work, 'episode'), {
-    kind: 'rope',
-    frames: 3,
-    width: 32,
-    height: 24,
-    views: 1,
-    seed: 7,
-    supersample: 1,
-    surfacePoints: 32,
-  });
-  const tarball = await packTar(await directoryEntries(join(work, 'episode'), 'rope-episode'));
+  const tarball = await packTar(await tinyEpisodeEntries(work));
   const { payload, headers } = multipartBody({ field: 'file', filename: 'capture.tar', data: tarball });
   const auth = { 'x-api-key': KEY };
   const uploadOnce = async () => {

@@ -12,11 +12,11 @@ import {
   type StoreConfig,
   startLocalRedis,
 } from '@gsdyn/platform';
-import { generateEpisode } from '@gsdyn/sim';
 import type { FastifyInstance } from 'fastify';
 import { buildGateway } from '../../src/gateway.js';
 import type { UploadLimits } from '../../src/upload/limits.js';
-import { type ArchiveEntry, directoryEntries, multipartBody } from './archives.js';
+import { type ArchiveEntry, multipartBody } from './archives.js';
+import { tinyEpisodeEntries } from './tiny-episode.js';
 
 export const ADMIN_KEY = 'test-bootstrap-key-0123456789';
 
@@ -55,17 +55,7 @@ export async function startGatewayKit(
       ...options.limits,
     },
   });
-  await generateEpisode(join(work, 'episode'), {
-    kind: 'rope',
-    frames: 3,
-    width: 32,
-    height: 24,
-    views: 1,
-    seed: 7,
-    supersample: 1,
-    surfacePoints: 32,
-  });
-  const episode = await directoryEntries(join(work, 'episode'), 'rope-episode');
+  const episode = await tinyEpisodeEntries(work);
   return {
     app,
     runtime,
