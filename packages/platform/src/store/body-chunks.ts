@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import type { ArtifactBody } from './artifact-store.js';
 
 /** The body as a sequence of Buffers (strings from text-mode streams are UTF-8 encoded). */
@@ -18,4 +21,29 @@ export async function collect(body: AsyncIterable<Uint8Array | string>): Promise
   const parts: Buffer[] = [];
   for await (const chunk of bodyChunks(body)) parts.push(chunk);
   return Buffer.concat(parts);
+}
+
+/**
+ * Streams the body into a new local file (`wx`: it must not exist yet), hashing it on the way; `flush` syncs the
+ * file before it is closed (for files that are renamed into place as the stored object).
+ */
+export async function writeBodyToFile(
+  body: ArtifactBody,
+  path: string,
+  options: { flush?: boolean } = {},
+): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  await pipeline(
+    bodyChunks(body),
+    async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        size += chunk.length;
+        yield chunk;
+      }
+    },
+    createWriteStream(path, { flags: 'wx', flush: options.flush ?? false }),
+  );
+  return { size, sha256: hash.digest('hex') };
 }

@@ -1,12 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { contentKey, sha256Hex } from './artifact-key.js';
 import type { ArtifactBody, ArtifactStore, PutOptions } from './artifact-store.js';
-import { bodyChunks } from './body-chunks.js';
+import { writeBodyToFile } from './body-chunks.js';
 
 export interface ContentAddressedResult {
   key: string;
@@ -38,20 +37,7 @@ export async function putContentAddressed(
   await mkdir(dir, { recursive: true });
   const spool = join(dir, `gsdyn-spool-${randomUUID()}`);
   try {
-    const hash = createHash('sha256');
-    let size = 0;
-    await pipeline(
-      bodyChunks(body),
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          hash.update(chunk);
-          size += chunk.length;
-          yield chunk;
-        }
-      },
-      createWriteStream(spool, { flags: 'wx' }),
-    );
-    const sha256 = hash.digest('hex');
+    const { size, sha256 } = await writeBodyToFile(body, spool);
     const key = contentKey(prefix, sha256, options.extension);
     if (await store.exists(key)) return { key, size, sha256, existed: true };
     const put = await store.put(key, createReadStream(spool), options);

@@ -1,9 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, type Dirent } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { assertArtifactKey, assertArtifactPrefix, RESERVED_KEY_SEGMENT } from './artifact-key.js';
 import {
   type ArtifactBody,
@@ -12,7 +11,7 @@ import {
   type ArtifactStore,
   type PutResult,
 } from './artifact-store.js';
-import { bodyChunks, collect } from './body-chunks.js';
+import { collect, writeBodyToFile } from './body-chunks.js';
 
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -42,27 +41,15 @@ export class FsArtifactStore implements ArtifactStore {
     const target = this.localPath(key);
     await mkdir(this.tmpDir, { recursive: true });
     const temp = join(this.tmpDir, randomUUID());
-    const hash = createHash('sha256');
-    let size = 0;
     try {
-      await pipeline(
-        bodyChunks(body),
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            hash.update(chunk);
-            size += chunk.length;
-            yield chunk;
-          }
-        },
-        createWriteStream(temp, { flags: 'wx', flush: true }),
-      );
+      const { size, sha256 } = await writeBodyToFile(body, temp, { flush: true });
       await mkdir(dirname(target), { recursive: true });
       await rename(temp, target);
+      return { key, size, sha256 };
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
     }
-    return { key, size, sha256: hash.digest('hex') };
   }
 
   async get(key: string): Promise<Readable> {
