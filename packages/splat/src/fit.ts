@@ -2,8 +2,9 @@ import { type PinholeCamera, Random } from '@gsdyn/geometry';
 import { Adam } from './adam.js';
 import { type CloudParamName, cloneCloud, cloudAdamGroups } from './cloud.js';
 import { accumulateScreenGradients, createDensifyState, densifyAndPrune, resetOpacities } from './densify.js';
+import { depthLoss } from './loss/depth-loss.js';
 import { imageLoss } from './loss/image-loss.js';
-import { renderGaussians, renderGaussiansBackward } from './render.js';
+import { type RenderResult, renderGaussians, renderGaussiansBackward } from './render.js';
 import type { GaussianCloud, PixelConvention, TileRasterizer } from './types.js';
 
 /** One training image: a camera and its target (planar RGB, 3 x H x W, values in [0, 1]). */
@@ -15,6 +16,11 @@ export interface FitView {
    * compared with the same 0.8 L1 + 0.2 D-SSIM loss, weighted by `FitOptions.extraWeight`.
    */
   extraTarget?: Float32Array;
+  /**
+   * Captured depth of the object (H x W, metres along the optical axis, 0 = no reading or not the object): the target
+   * of the depth loss (loss/depth-loss.ts), weighted by `FitOptions.depthWeight`.
+   */
+  depthTarget?: Float32Array;
 }
 
 /**
@@ -97,6 +103,8 @@ export interface FitOptions {
   /** Weight of the colour loss (default 1) and of the extra-channel loss (default 0: extras are not fitted). */
   imageWeight?: number;
   extraWeight?: number;
+  /** Weight of the depth loss (per metre of mean absolute depth error) on views with a depthTarget; default 0. */
+  depthWeight?: number;
   colorTransform?: ColorTransform;
   pixelConvention?: PixelConvention;
   rasterizer?: TileRasterizer;
@@ -139,14 +147,25 @@ export function fitGaussians(
     const viewIndex = rng.int(views.length);
     const view = views[viewIndex];
     const { camera } = view;
+    const withDepth = usesDepth(view, options.depthWeight);
     const result = renderGaussians(cloud, camera, {
       background,
       pixelConvention: options.pixelConvention,
       rasterizer: options.rasterizer,
+      depth: withDepth,
     });
     const { loss, dImage } = viewLoss(cloud, view, viewIndex, result.image, options);
-    losses[it] = loss;
-    const grads = renderGaussiansBackward(cloud, camera, result, dImage, undefined, options.rasterizer);
+    const depth = withDepth ? viewDepthLoss(view, result, options.depthWeight ?? 0) : undefined;
+    losses[it] = loss + (depth?.loss ?? 0);
+    const grads = renderGaussiansBackward(
+      cloud,
+      camera,
+      result,
+      dImage,
+      depth?.dAlpha,
+      options.rasterizer,
+      depth?.dDepthSum,
+    );
     adam.step({
       means: grads.means,
       quaternions: grads.quaternions,
@@ -224,6 +243,30 @@ export function viewLoss(
     extraLoss,
     dImage,
   };
+}
+
+/** Whether a view's render needs its depth channel: it has a depth target and the depth loss has a weight. */
+export function usesDepth(view: FitView, depthWeight: number | undefined): boolean {
+  return view.depthTarget !== undefined && (depthWeight ?? 0) > 0;
+}
+
+/**
+ * The weighted depth loss of a render made with `depth` (renderGaussians) against the view's depth target, and its
+ * gradients for renderGaussiansBackward.
+ */
+export function viewDepthLoss(
+  view: FitView,
+  result: Pick<RenderResult, 'depthSum' | 'alpha'>,
+  weight: number,
+): { loss: number; rawLoss: number; dDepthSum: Float32Array; dAlpha: Float32Array } {
+  if (view.depthTarget === undefined || result.depthSum === undefined)
+    throw new RangeError('viewDepthLoss: the view needs a depthTarget and the render its depth channel');
+  const d = depthLoss(result.depthSum, result.alpha, view.depthTarget);
+  for (let i = 0; i < d.dDepthSum.length; i++) {
+    d.dDepthSum[i] *= weight;
+    d.dAlpha[i] *= weight;
+  }
+  return { loss: weight * d.value, rawLoss: d.value, dDepthSum: d.dDepthSum, dAlpha: d.dAlpha };
 }
 
 /** 1.1 x the largest distance of a camera centre from the mean of the centres (the reference's scene radius). */

@@ -5,6 +5,7 @@ export * from './episode-frame.js';
 export * from './evaluate.js';
 export * from './fit.js';
 export * from './io.js';
+export * from './loss/depth-loss.js';
 export * from './loss/image-loss.js';
 export * from './loss/l1.js';
 export * from './loss/ssim.js';

@@ -3,7 +3,8 @@
  * opacities and scales are fixed) and local rigidity and isometry are strengthened. `dyn3dgs` is the unmodified
  * Dynamic 3D Gaussians (colours and scales optimised at every frame, its original weights), the ablation baseline of
  * the paper's table 1. Weights from reference-implementation.md 3.5; the reference's misplaced y floor term is
- * replaced by a table term (no Gaussian below z = 0).
+ * replaced by a table term (no Gaussian below z = 0). gs-dynamics adds three things the reference does not have
+ * (docs/tracking.md): occlusion handling, a depth loss and a coarse rigid alignment before each later frame.
  */
 export interface TrackWeights {
   image: number;
@@ -13,6 +14,11 @@ export interface TrackWeights {
   iso: number;
   table: number;
   bg: number;
+  /**
+   * Mean absolute error (metres) of the rendered depth against the masked captured depth, at every frame (not in the
+   * reference, which uses depth only to initialise; loss/depth-loss.ts in @gsdyn/splat).
+   */
+  depth: number;
   /** L1 of the colours against the previous frame (Dyn3DGS only). */
   colorConsistency: number;
 }
@@ -28,6 +34,8 @@ export interface TrackPreset {
    * segmentation losses (occlusion.ts; not in the reference).
    */
   occlusionAware: boolean;
+  /** Iterations of coarse rigid alignment before each later frame's own (rigid-alignment.ts; not in the reference). */
+  alignIters: number;
 }
 
 export type PresetName = TrackPreset['name'];
@@ -37,10 +45,21 @@ export function trackPreset(name: PresetName, object: string | undefined): Track
   if (name === 'dyn3dgs')
     return {
       name,
-      weights: { image: 1, seg: 3, rigid: 4, rot: 4, iso: 2, table: 2, bg: 20, colorConsistency: 0.01 },
+      weights: {
+        image: 1,
+        seg: 3,
+        rigid: 4,
+        rot: 4,
+        iso: 2,
+        table: 2,
+        bg: 20,
+        depth: 0,
+        colorConsistency: 0.01,
+      },
       dynamicColors: true,
       dynamicScales: true,
       occlusionAware: false,
+      alignIters: 0,
     };
   const cloth = object === 'cloth';
   return {
@@ -53,10 +72,12 @@ export function trackPreset(name: PresetName, object: string | undefined): Track
       iso: cloth ? 2000 : 1000,
       table: 2,
       bg: 200,
+      depth: 50,
       colorConsistency: 0,
     },
     dynamicColors: false,
     dynamicScales: false,
     occlusionAware: true,
+    alignIters: 30,
   };
 }

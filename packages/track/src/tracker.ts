@@ -17,6 +17,8 @@ import {
   renderGaussiansBackward,
   sceneRadius,
   type TileRasterizer,
+  usesDepth,
+  viewDepthLoss,
   viewLoss,
 } from '@gsdyn/splat';
 import {
@@ -29,6 +31,7 @@ import { buildNeighbourGraph, type NeighbourGraph } from './losses/neighbours.js
 import { createPhysicalWorkspace, physicalLosses } from './losses/physical-priors.js';
 import { fillOccluded, occludedPixels } from './occlusion.js';
 import { type PresetName, type TrackPreset, trackPreset } from './presets.js';
+import { applyRigidMotion, centreOf, radiusOf, rigidMotionGradient } from './rigid-alignment.js';
 
 export interface TrackOptions {
   preset?: PresetName;
@@ -40,6 +43,16 @@ export interface TrackOptions {
   seed?: number;
   /** Track only the first n frames. */
   frames?: number;
+  /**
+   * Weight of the depth loss (mean absolute depth error in metres against the masked captured depth; not in the
+   * reference): overrides the preset's (gs-dynamics 50, dyn3dgs 0). 0 turns it off.
+   */
+  depthWeight?: number;
+  /**
+   * Iterations of coarse rigid alignment of the whole object before each later frame's per-Gaussian iterations
+   * (rigid-alignment.ts; not in the reference): overrides the preset's (gs-dynamics 30, dyn3dgs 0).
+   */
+  alignIters?: number;
   /** Override the preset's occlusion handling (occlusion.ts): gs-dynamics on, dyn3dgs off. */
   occlusionAware?: boolean;
   pixelConvention?: PixelConvention;
@@ -50,8 +63,12 @@ export interface TrackOptions {
 export interface TrackProgress {
   frame: number;
   frames: number;
+  /** Iteration within the frame (a later frame's rigid alignment iterations come first), and the frame's total. */
   iteration: number;
   iterations: number;
+  /** Iterations done over the whole track, and in all. */
+  done: number;
+  total: number;
   loss: number;
   gaussians: number;
 }
@@ -72,6 +89,9 @@ export interface TrackResult {
   seconds: number[];
   options: Record<string, unknown>;
 }
+
+/** Adam's step of the coarse rigid alignment (metres; 3x the reference's per-Gaussian mean rate for the demo rig). */
+const ALIGN_LEARNING_RATE = 3e-4;
 
 export const TRACK_DEFAULTS = { itersFirst: 3000, iters: 150, maxGaussians: 20_000, seed: 0 } as const;
 
@@ -101,9 +121,25 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   const seconds: number[] = [];
   const losses: Record<string, number>[] = [];
 
+  const alignIters = options.alignIters ?? preset.alignIters;
+  const perLaterFrame = alignIters + iters;
+  const totalIterations = itersFirst + (T - 1) * perLaterFrame;
+  const reportLater = (frame: number, it: number, loss: number, gaussians: number) =>
+    options.onProgress?.({
+      frame,
+      frames: T,
+      iteration: it + 1,
+      iterations: perLaterFrame,
+      done: itersFirst + (frame - 1) * perLaterFrame + it + 1,
+      total: totalIterations,
+      loss,
+      gaussians,
+    });
+
   // Frame 0: everything.
   let started = performance.now();
-  const views0 = await frameViews(episode, 0);
+  const depthWeight = options.depthWeight ?? w.depth;
+  const views0 = await frameViews(episode, 0, depthWeight > 0);
   const init = await initialPoints(episode, views0.raw, {
     maxPoints: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
     seed,
@@ -123,11 +159,21 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
     // screen-space gradient (2e-4, as in 3DGS) does, so the colour term keeps weight 1 as in a plain fit.
     imageWeight: 1,
     extraWeight: views0.hasMasks ? w.seg / w.image : 0,
+    depthWeight: depthWeight / w.image,
     colorTransform: affineTransform,
     pixelConvention,
     rasterizer: options.rasterizer,
     onProgress: (iteration, iterations, loss, gaussians) =>
-      options.onProgress?.({ frame: 0, frames: T, iteration, iterations, loss, gaussians }),
+      options.onProgress?.({
+        frame: 0,
+        frames: T,
+        iteration,
+        iterations,
+        done: iteration,
+        total: totalIterations,
+        loss,
+        gaussians,
+      }),
   });
   const cloud = fit.cloud;
   const N = cloud.count;
@@ -160,7 +206,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
 
   for (let t = 1; t < T; t++) {
     started = performance.now();
-    const { raw, views, hasMasks } = await frameViews(episode, t);
+    const { raw, views, hasMasks } = await frameViews(episode, t, depthWeight > 0);
     const prevMeans = means.slice((t - 1) * N * 3, t * N * 3);
     const prevQuaternions = rotations.slice((t - 1) * N * 4, t * N * 4);
     const prevColors = tracked.colors.slice();
@@ -183,12 +229,20 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
           )
         : undefined;
     let last: Record<string, number> = {};
-    for (let it = 0; it < iters; it++) {
+    // Coarse rigid alignment first (rigid-alignment.ts): a translation and a rotation vector scaled by the object's
+    // radius, so that both are in metres and share Adam's step.
+    const motion = new Float32Array(6);
+    const alignAdam = new Adam([{ name: 'motion', params: motion, lr: ALIGN_LEARNING_RATE }]);
+    const centre = centreOf(tracked.means, foreground);
+    const radius = Math.max(radiusOf(tracked.means, foreground, centre), 1e-3);
+    for (let it = 0; it < alignIters + iters; it++) {
       const v = rng.int(C);
+      const withDepth = usesDepth(views[v], depthWeight);
       const result = renderGaussians(tracked, views[v].camera, {
         background: backgroundColour,
         pixelConvention,
         rasterizer: options.rasterizer,
+        depth: withDepth,
       });
       const view = occlusion ? occlusion.maskedView(v, result.image) : views[v];
       const image = viewLoss(tracked, view, v, result.image, {
@@ -196,13 +250,15 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         extraWeight: hasMasks ? w.seg : 0,
         colorTransform: frozenAffine,
       });
+      const depth = withDepth ? viewDepthLoss(view, result, depthWeight) : undefined;
       const grads = renderGaussiansBackward(
         tracked,
         view.camera,
         result,
         image.dImage,
-        undefined,
+        depth?.dAlpha,
         options.rasterizer,
+        depth?.dDepthSum,
       );
       // Rigidity, rotation similarity, isometry, table and background, their weighted gradients added to the
       // render's in place.
@@ -224,7 +280,31 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         physicalWorkspace,
         grads,
       );
-      let total = image.loss + physical.weighted;
+      if (it < alignIters) {
+        const g = rigidMotionGradient(
+          tracked.means,
+          tracked.quaternions,
+          grads.means,
+          grads.quaternions,
+          foreground,
+          centre,
+        );
+        const before = motion.slice();
+        alignAdam.step({ motion: Float32Array.of(...g.translation, ...g.rotation.map((v) => v / radius)) });
+        const step = Array.from(motion, (v, k) => v - before[k]);
+        applyRigidMotion(
+          tracked.means,
+          tracked.quaternions,
+          foreground,
+          centre,
+          step.slice(0, 3),
+          step.slice(3).map((v) => v / radius),
+        );
+        for (let k = 0; k < 3; k++) centre[k] += step[k];
+        reportLater(t, it, image.loss, N);
+        continue;
+      }
+      let total = image.loss + physical.weighted + (depth?.loss ?? 0);
       last = {
         image: image.colorLoss,
         seg: image.extraLoss,
@@ -234,6 +314,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         table: physical.table,
         bg: physical.bg,
       };
+      if (depth) last.depth = depth.rawLoss;
       if (occlusion) last.occludedPixels = occlusion.pixels;
       if (preset.dynamicColors && w.colorConsistency > 0) {
         let l1 = 0;
@@ -252,14 +333,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
           groups.map((g) => g.name),
         ),
       );
-      options.onProgress?.({
-        frame: t,
-        frames: T,
-        iteration: it + 1,
-        iterations: iters,
-        loss: total,
-        gaussians: N,
-      });
+      reportLater(t, it, total, N);
     }
     normaliseQuaternions(tracked.quaternions);
     means.set(tracked.means, t * N * 3);
@@ -290,20 +364,33 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
       seed,
       maxGaussians: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
       occlusionAware: options.occlusionAware ?? preset.occlusionAware,
+      depthWeight,
       weights: w,
     },
   };
 }
 
-/** The fitting views of a frame, with the mask as the target of the segmentation channel. */
-async function frameViews(episode: Episode, frame: number) {
+/**
+ * The fitting views of a frame, with the mask as the target of the segmentation channel and, with `withDepth` and an
+ * episode that has depth images and masks, the captured depth of the object (metres, 0 off the mask) as the depth
+ * target.
+ */
+async function frameViews(episode: Episode, frame: number, withDepth: boolean) {
   const raw = await loadFrameViews(episode, frame);
+  const masks = raw.masks;
+  const depths =
+    withDepth && episode.manifest.images.depth && masks
+      ? await Promise.all(raw.cameras.map((_, c) => episode.readDepth(c, frame)))
+      : undefined;
   const views: FitView[] = raw.cameras.map((camera, c) => {
-    const mask = raw.masks?.[c];
+    const mask = masks?.[c];
     const extraTarget = mask ? Float32Array.from(mask, (m) => (m > 0 ? 1 : 0)) : undefined;
-    return { camera, target: raw.targets[c], extraTarget };
+    const depth = depths?.[c].data;
+    const depthTarget =
+      mask && depth ? Float32Array.from(depth, (d, i) => (mask[i] > 0 ? d / 1000 : 0)) : undefined;
+    return { camera, target: raw.targets[c], extraTarget, depthTarget };
   });
-  return { raw, views, hasMasks: raw.masks !== undefined };
+  return { raw, views, hasMasks: masks !== undefined };
 }
 
 /**
@@ -334,7 +421,13 @@ async function frameOcclusion(
   const masked: FitView[] = views.map((view, c) =>
     occluded[c].length === 0
       ? view
-      : { camera: view.camera, target: view.target.slice(), extraTarget: view.extraTarget?.slice() },
+      : {
+          camera: view.camera,
+          target: view.target.slice(),
+          extraTarget: view.extraTarget?.slice(),
+          // Occluded pixels are off the mask, so the depth target already ignores them.
+          depthTarget: view.depthTarget,
+        },
   );
   const gains = views.map((_, c) => [0, 1, 2].map((ch) => Math.exp(affine.logGain[3 * c + ch])));
   const offsets = views.map((_, c) => affine.offset.subarray(3 * c, 3 * c + 3));

@@ -11,7 +11,6 @@ import {
 import {
   evaluateTracks,
   secondsPerLaterFrame,
-  TRACK_DEFAULTS,
   trackEpisode,
   writeTrackArtifacts,
 } from '@gsdyn/track';
@@ -31,7 +30,7 @@ export type TrackComputeInput = z.infer<typeof TrackComputeInputSchema>;
 
 export const TrackComputeProgressSchema = z
   .object({
-    /** Iterations done and in all (frame 0 has itersFirst, every later frame iters). */
+    /** Iterations done and in all (trackEpisode's count: frame 0, then each later frame's alignment and own). */
     done: z.number().int().nonnegative(),
     total: z.number().int().positive(),
     frame: z.number().int().nonnegative(),
@@ -82,23 +81,20 @@ export async function computeTracks(
   }
   const o: TrackOptions = input.options;
   const T = Math.min(o.frames ?? episode.manifest.frameCount, episode.manifest.frameCount);
-  const itersFirst = o.itersFirst ?? TRACK_DEFAULTS.itersFirst;
-  const iters = o.iters ?? TRACK_DEFAULTS.iters;
-  const total = itersFirst + (T - 1) * iters;
   const rasterizer = chooseRasterizer(input.threads);
   try {
     const result = await trackEpisode(input.episodeDir, {
       preset: o.preset,
-      itersFirst,
-      iters,
+      itersFirst: o.itersFirst,
+      iters: o.iters,
       maxGaussians: o.points,
       frames: T,
       seed: o.seed,
       rasterizer,
       onProgress: (p) =>
         onProgress({
-          done: p.frame === 0 ? p.iteration : itersFirst + (p.frame - 1) * iters + p.iteration,
-          total,
+          done: p.done,
+          total: p.total,
           frame: p.frame,
           frames: p.frames,
           loss: p.loss,

@@ -188,19 +188,15 @@ async function trackCapture(opts: DemoOptions, capture: string) {
   try {
     const episode = await readEpisode(capture);
     const frames = episode.manifest.frameCount;
-    const total = opts.trackItersFirst + (frames - 1) * opts.trackIters;
-    const progress = new Progress('demo: track', total, { unit: 'iterations' });
+    const progress = new Progress('demo: track', opts.trackItersFirst + (frames - 1) * opts.trackIters, {
+      unit: 'iterations',
+    });
     const result = await trackEpisode(capture, {
       itersFirst: opts.trackItersFirst,
       iters: opts.trackIters,
       seed: opts.seed,
       rasterizer,
-      onProgress: (p) =>
-        progress.update(
-          p.frame === 0 ? p.iteration : opts.trackItersFirst + (p.frame - 1) * opts.trackIters + p.iteration,
-          total,
-          `frame ${p.frame + 1}/${p.frames}`,
-        ),
+      onProgress: (p) => progress.update(p.done, p.total, `frame ${p.frame + 1}/${p.frames}`),
     });
     progress.finish();
     const dir = await writeTrackArtifacts(join(opts.out, 'tracks'), result, episode, {

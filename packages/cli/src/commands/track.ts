@@ -11,7 +11,7 @@ import {
   writeTrackArtifacts,
 } from '@gsdyn/track';
 import { type Command, Option } from 'commander';
-import { intIn } from '../options.js';
+import { intIn, numberIn } from '../options.js';
 import { Reporter } from '../output.js';
 import { Progress } from '../progress.js';
 import { type Backend, backendOption, chooseRasterizer, threadsOption } from '../rasterizer-choice.js';
@@ -27,6 +27,8 @@ interface TrackCommandOptions {
   frames?: number;
   seed: number;
   occlusion: 'auto' | 'on' | 'off';
+  depthWeight?: number;
+  alignIters?: number;
   video: boolean;
   pixelConvention: PixelConvention;
   backend: Backend;
@@ -65,6 +67,16 @@ export function registerTrack(program: Command): void {
         .choices(['auto', 'on', 'off'])
         .default('auto'),
     )
+    .option(
+      '--depth-weight <w>',
+      "weight of the depth loss at every frame (mean absolute error in metres of the rendered depth against the masked captured depth; not in the reference); default: the preset's, 0 turns it off",
+      numberIn(0, 1e9),
+    )
+    .option(
+      '--align-iters <n>',
+      "iterations of coarse rigid alignment of the whole object before each later frame's own (not in the reference); default: the preset's (gs-dynamics 30, dyn3dgs 0)",
+      intIn(0, 1_000_000),
+    )
     .option('--no-video', 'skip the MP4 (rendering it takes a few seconds per 10 frames)')
     .addOption(pixelConventionOption())
     .addOption(backendOption())
@@ -76,9 +88,9 @@ export function registerTrack(program: Command): void {
       try {
         const episode = await readEpisode(episodeDir);
         const frames = Math.min(opts.frames ?? episode.manifest.frameCount, episode.manifest.frameCount);
-        const totalIterations = opts.itersFirst + (frames - 1) * opts.iters;
-        const progress = new Progress('track', totalIterations, { unit: 'iterations' });
-        let done = 0;
+        const progress = new Progress('track', opts.itersFirst + (frames - 1) * opts.iters, {
+          unit: 'iterations',
+        });
         const result = await trackEpisode(episodeDir, {
           preset: opts.preset,
           itersFirst: opts.itersFirst,
@@ -87,13 +99,14 @@ export function registerTrack(program: Command): void {
           frames,
           seed: opts.seed,
           occlusionAware: opts.occlusion === 'auto' ? undefined : opts.occlusion === 'on',
+          depthWeight: opts.depthWeight,
+          alignIters: opts.alignIters,
           pixelConvention: opts.pixelConvention,
           rasterizer,
           onProgress: (p) => {
-            done = p.frame === 0 ? p.iteration : opts.itersFirst + (p.frame - 1) * opts.iters + p.iteration;
             progress.update(
-              done,
-              totalIterations,
+              p.done,
+              p.total,
               `frame ${p.frame + 1}/${p.frames}  loss ${p.loss.toFixed(4)}  ${p.gaussians} Gaussians`,
             );
           },

@@ -1,3 +1,4 @@
+export * from './depth-loss.js';
 export * from './image.js';
 export * from './image-loss.js';
 export * from './l1.js';
