@@ -8,12 +8,7 @@ import {
   type TileRasterizer,
   wasmAvailable,
 } from '@gsdyn/splat';
-import {
-  evaluateTracks,
-  secondsPerLaterFrame,
-  trackEpisode,
-  writeTrackArtifacts,
-} from '@gsdyn/track';
+import { evaluateTracks, secondsPerLaterFrame, trackEpisode, writeTrackArtifacts } from '@gsdyn/track';
 import { z } from 'zod';
 
 /** What the tracker's stage process is asked to do: track a downloaded episode into `outDir`. */
