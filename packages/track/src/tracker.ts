@@ -122,6 +122,10 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   const losses: Record<string, number>[] = [];
 
   const alignIters = options.alignIters ?? preset.alignIters;
+  if (!Number.isInteger(alignIters) || alignIters < 0)
+    throw new RangeError(`trackEpisode: alignIters must be a whole number >= 0, got ${alignIters}`);
+  if (options.depthWeight !== undefined && !(options.depthWeight >= 0))
+    throw new RangeError(`trackEpisode: depthWeight must be a number >= 0, got ${options.depthWeight}`);
   const perLaterFrame = alignIters + iters;
   const totalIterations = itersFirst + (T - 1) * perLaterFrame;
   const reportLater = (frame: number, it: number, loss: number, gaussians: number) =>
@@ -365,6 +369,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
       maxGaussians: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
       occlusionAware: options.occlusionAware ?? preset.occlusionAware,
       depthWeight,
+      alignIters,
       weights: w,
     },
   };

@@ -85,3 +85,28 @@ test('tracking a pushed rope (16 frames, 160x120) stays within millimetres of th
     rasterizer?.dispose?.();
   }
 });
+
+test('progress counts the rigid alignment iterations; bad alignIters and depthWeight are refused', async () => {
+  const episodeDir = join(dir, 'small');
+  await generateEpisode(episodeDir, { kind: 'rope', frames: 3, width: 80, height: 60, views: 4, seed: 3 });
+  const seen: { done: number; total: number; iterations: number }[] = [];
+  const result = await trackEpisode(episodeDir, {
+    itersFirst: 20,
+    iters: 5,
+    alignIters: 3,
+    onProgress: (p) => seen.push({ done: p.done, total: p.total, iterations: p.iterations }),
+  });
+  assert.equal(result.frames, 3);
+  assert.equal(result.options.alignIters, 3);
+  assert.equal(result.options.depthWeight, 50, "the gs-dynamics preset's depth weight");
+  // 20 at frame 0, then 3 + 5 at each of the two later frames, reported in order.
+  assert.equal(seen.length, 36);
+  assert.deepEqual(
+    seen.map((p) => p.done),
+    Array.from({ length: 36 }, (_, i) => i + 1),
+  );
+  assert.ok(seen.every((p) => p.total === 36));
+  assert.equal(seen[35].iterations, 8);
+  await assert.rejects(trackEpisode(episodeDir, { alignIters: -1 }), /alignIters must be a whole number >= 0/);
+  await assert.rejects(trackEpisode(episodeDir, { depthWeight: -1 }), /depthWeight must be a number >= 0/);
+});
