@@ -107,6 +107,9 @@ test('progress counts the rigid alignment iterations; bad alignIters and depthWe
   );
   assert.ok(seen.every((p) => p.total === 36));
   assert.equal(seen[35].iterations, 8);
-  await assert.rejects(trackEpisode(episodeDir, { alignIters: -1 }), /alignIters must be a whole number >= 0/);
+  await assert.rejects(
+    trackEpisode(episodeDir, { alignIters: -1 }),
+    /alignIters must be a whole number >= 0/,
+  );
   await assert.rejects(trackEpisode(episodeDir, { depthWeight: -1 }), /depthWeight must be a number >= 0/);
 });
