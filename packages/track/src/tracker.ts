@@ -143,7 +143,8 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   // Frame 0: everything.
   let started = performance.now();
   const depthWeight = options.depthWeight ?? w.depth;
-  const views0 = await frameViews(episode, 0, depthWeight > 0);
+  const occlusionAware = options.occlusionAware ?? preset.occlusionAware;
+  const views0 = await frameViews(episode, 0, depthWeight > 0, depthWeight > 0);
   const init = await initialPoints(episode, views0.raw, {
     maxPoints: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
     seed,
@@ -210,7 +211,12 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
 
   for (let t = 1; t < T; t++) {
     started = performance.now();
-    const { raw, views, hasMasks } = await frameViews(episode, t, depthWeight > 0);
+    const { raw, views, depths, hasMasks } = await frameViews(
+      episode,
+      t,
+      depthWeight > 0 || occlusionAware,
+      depthWeight > 0,
+    );
     const prevMeans = means.slice((t - 1) * N * 3, t * N * 3);
     const prevQuaternions = rotations.slice((t - 1) * N * 4, t * N * 4);
     const prevColors = tracked.colors.slice();
@@ -222,16 +228,15 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
     normaliseQuaternions(tracked.quaternions);
     // New frame, new landscape: zero the moments but keep the step count (bias correction stays near 1).
     adam.resetMoments();
-    const occlusion =
-      (options.occlusionAware ?? preset.occlusionAware)
-        ? await frameOcclusion(episode, t, raw.masks, views, colorAffine, (camera) =>
-            renderGaussians(tracked, camera, {
-              background: backgroundColour,
-              pixelConvention,
-              rasterizer: options.rasterizer,
-            }),
-          )
-        : undefined;
+    const occlusion = occlusionAware
+      ? frameOcclusion(depths, raw.masks, views, colorAffine, (camera) =>
+          renderGaussians(tracked, camera, {
+            background: backgroundColour,
+            pixelConvention,
+            rasterizer: options.rasterizer,
+          }),
+        )
+      : undefined;
     let last: Record<string, number> = {};
     // Coarse rigid alignment first (rigid-alignment.ts): a translation and a rotation vector scaled by the object's
     // radius, so that both are in metres and share Adam's step.
@@ -367,7 +372,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
       iters,
       seed,
       maxGaussians: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
-      occlusionAware: options.occlusionAware ?? preset.occlusionAware,
+      occlusionAware,
       depthWeight,
       alignIters,
       weights: w,
@@ -376,26 +381,26 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
 }
 
 /**
- * The fitting views of a frame, with the mask as the target of the segmentation channel and, with `withDepth` and an
- * episode that has depth images and masks, the captured depth of the object (metres, 0 off the mask) as the depth
- * target.
+ * The fitting views of a frame, with the mask as the target of the segmentation channel, and the frame's captured depth
+ * images (mm) when `needDepth` and the episode has depth images and masks: read once here, for both the depth targets
+ * (`withDepthTargets`: metres, 0 off the mask) and the occlusion step.
  */
-async function frameViews(episode: Episode, frame: number, withDepth: boolean) {
+async function frameViews(episode: Episode, frame: number, needDepth: boolean, withDepthTargets: boolean) {
   const raw = await loadFrameViews(episode, frame);
   const masks = raw.masks;
   const depths =
-    withDepth && episode.manifest.images.depth && masks
-      ? await Promise.all(raw.cameras.map((_, c) => episode.readDepth(c, frame)))
+    needDepth && episode.manifest.images.depth && masks
+      ? (await Promise.all(raw.cameras.map((_, c) => episode.readDepth(c, frame)))).map((d) => d.data)
       : undefined;
   const views: FitView[] = raw.cameras.map((camera, c) => {
     const mask = masks?.[c];
     const extraTarget = mask ? Float32Array.from(mask, (m) => (m > 0 ? 1 : 0)) : undefined;
-    const depth = depths?.[c].data;
+    const depth = withDepthTargets ? depths?.[c] : undefined;
     const depthTarget =
       mask && depth ? Float32Array.from(depth, (d, i) => (mask[i] > 0 ? d / 1000 : 0)) : undefined;
     return { camera, target: raw.targets[c], extraTarget, depthTarget };
   });
-  return { raw, views, hasMasks: masks !== undefined };
+  return { raw, views, depths, hasMasks: masks !== undefined };
 }
 
 /**
@@ -403,22 +408,20 @@ async function frameViews(episode: Episode, frame: number, withDepth: boolean) {
  * and the captured depth, and a view whose targets agree with the current render there. Undefined without depth
  * images or masks.
  */
-async function frameOcclusion(
-  episode: Episode,
-  frame: number,
+function frameOcclusion(
+  depths: Uint16Array[] | undefined,
   masks: Uint8Array[] | undefined,
   views: FitView[],
   affine: ColorAffine,
   renderPredicted: (camera: FitView['camera']) => { alpha: Float32Array; medianDepth: Float32Array },
 ) {
-  if (!episode.manifest.images.depth || masks === undefined) return undefined;
+  if (depths === undefined || masks === undefined) return undefined;
   const occluded: Uint32Array[] = [];
   for (let c = 0; c < views.length; c++) {
     const { camera } = views[c];
     const render = renderPredicted(camera);
-    const depth = await episode.readDepth(c, frame);
     occluded.push(
-      occludedPixels(render.alpha, render.medianDepth, depth.data, masks[c], camera.width, camera.height),
+      occludedPixels(render.alpha, render.medianDepth, depths[c], masks[c], camera.width, camera.height),
     );
   }
   // Working copies of the targets of the cameras with occluded pixels, and the frozen colour correction that maps
