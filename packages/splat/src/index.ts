@@ -1,4 +1,5 @@
 export * from './adam.js';
+export * from './blend-weights.js';
 export * from './cloud.js';
 export * from './densify.js';
 export * from './episode-frame.js';

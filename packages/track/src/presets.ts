@@ -36,6 +36,13 @@ export interface TrackPreset {
   occlusionAware: boolean;
   /** Iterations of coarse rigid alignment before each later frame's own (rigid-alignment.ts; not in the reference). */
   alignIters: number;
+  /**
+   * Drop the Gaussians that the cameras hardly see after the frame-0 fit: those whose blending weights, summed over
+   * every camera's image, come to fewer pixels than this (hidden-gaussians.ts; not in the reference). 0 keeps all.
+   */
+  minVisibleWeight: number;
+  /** Fraction of the last frame's velocity in each later frame's starting point (1 = constant velocity). */
+  velocityScale: number;
 }
 
 export type PresetName = TrackPreset['name'];
@@ -60,6 +67,8 @@ export function trackPreset(name: PresetName, object: string | undefined): Track
       dynamicScales: true,
       occlusionAware: false,
       alignIters: 0,
+      minVisibleWeight: 0,
+      velocityScale: 1,
     };
   const cloth = object === 'cloth';
   return {
@@ -79,5 +88,7 @@ export function trackPreset(name: PresetName, object: string | undefined): Track
     dynamicScales: false,
     occlusionAware: true,
     alignIters: 30,
+    minVisibleWeight: 0,
+    velocityScale: 1,
   };
 }

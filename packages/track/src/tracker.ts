@@ -3,6 +3,7 @@ import { cameraCentre, Random } from '@gsdyn/geometry';
 import {
   Adam,
   type ColorTransform,
+  checkCloud,
   cloneCloud,
   cloudFromPointCloud,
   type FitView,
@@ -27,8 +28,10 @@ import {
   colorAffineBackward,
   createColorAffine,
 } from './color-correction.js';
+import { dropHiddenGaussians } from './hidden-gaussians.js';
 import { buildNeighbourGraph, type NeighbourGraph } from './losses/neighbours.js';
 import { createPhysicalWorkspace, physicalLosses } from './losses/physical-priors.js';
+import { addTableLoss } from './losses/table.js';
 import { fillOccluded, occludedPixels } from './occlusion.js';
 import { type PresetName, type TrackPreset, trackPreset } from './presets.js';
 import { applyRigidMotion, centreOf, radiusOf, rigidMotionGradient } from './rigid-alignment.js';
@@ -53,6 +56,22 @@ export interface TrackOptions {
    * (rigid-alignment.ts; not in the reference): overrides the preset's (gs-dynamics 30, dyn3dgs 0).
    */
   alignIters?: number;
+  /**
+   * After the frame-0 fit, drop the Gaussians whose blending weights summed over every camera's image are below
+   * this many pixels (hidden-gaussians.ts; not in the reference): overrides the preset's. 0 keeps them all.
+   */
+  minVisibleWeight?: number;
+  /**
+   * Each later frame starts from the previous one moved on by this fraction of its last velocity: 1 is the reference's
+   * constant-velocity prediction, 0 the previous frame as it is. Overrides the preset's.
+   */
+  velocityScale?: number;
+  /**
+   * Start from this frame-0 fit (the cloud as fitted, before hidden Gaussians are dropped, and the colour correction)
+   * instead of fitting frame 0: re-tracking the later frames with other settings gives what a full run with them
+   * would.
+   */
+  firstFrame?: FirstFrameFit;
   /** Override the preset's occlusion handling (occlusion.ts): gs-dynamics on, dyn3dgs off. */
   occlusionAware?: boolean;
   pixelConvention?: PixelConvention;
@@ -73,6 +92,14 @@ export interface TrackProgress {
   gaussians: number;
 }
 
+/** The frame-0 fit: every parameter of the cloud, and the per-camera colour correction. */
+export interface FirstFrameFit {
+  cloud: GaussianCloud;
+  colorAffine: ColorAffine;
+  /** The fit's final loss. */
+  loss: number;
+}
+
 export interface TrackResult {
   episode: string;
   frames: number;
@@ -83,6 +110,8 @@ export interface TrackResult {
   rotations: Float32Array;
   /** The frame-0 cloud: static parameters (for dyn3dgs, colours and scales as fitted at frame 0). */
   cloud: GaussianCloud;
+  /** The frame-0 fit itself, before hidden Gaussians were dropped (TrackOptions.firstFrame). */
+  firstFrame: FirstFrameFit;
   colorAffine: ColorAffine;
   /** Final value of each loss term per frame. */
   losses: Record<string, number>[];
@@ -144,50 +173,69 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   let started = performance.now();
   const depthWeight = options.depthWeight ?? w.depth;
   const occlusionAware = options.occlusionAware ?? preset.occlusionAware;
-  const views0 = await frameViews(episode, 0, depthWeight > 0, depthWeight > 0);
-  const init = await initialPoints(episode, views0.raw, {
-    maxPoints: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
-    seed,
-  });
-  const N0 = init.positions.length / 3;
-  const start = cloudFromPointCloud(init.positions, init.colors, {
-    extras: new Float32Array(N0).fill(FOREGROUND),
-    extraChannels: 1,
-  });
-  const colorAffine = createColorAffine(C);
-  const affineTransform = colorAffineTransform(colorAffine);
-  const fit = fitGaussians(start, views0.views, {
-    iterations: itersFirst,
-    seed: rng.nextUint32(),
-    sceneRadius: radius,
-    // Relative weights only: Adam's steps do not depend on the loss scale, but the densification threshold on the
-    // screen-space gradient (2e-4, as in 3DGS) does, so the colour term keeps weight 1 as in a plain fit.
-    imageWeight: 1,
-    extraWeight: views0.hasMasks ? w.seg / w.image : 0,
-    depthWeight: depthWeight / w.image,
-    colorTransform: affineTransform,
-    pixelConvention,
-    rasterizer: options.rasterizer,
-    onProgress: (iteration, iterations, loss, gaussians) =>
-      options.onProgress?.({
-        frame: 0,
-        frames: T,
-        iteration,
-        iterations,
-        done: iteration,
-        total: totalIterations,
-        loss,
-        gaussians,
-      }),
-  });
-  const cloud = fit.cloud;
+  const minVisibleWeight = options.minVisibleWeight ?? preset.minVisibleWeight;
+  const velocityScale = options.velocityScale ?? preset.velocityScale;
+  if (!(velocityScale >= 0 && velocityScale <= 1))
+    throw new RangeError(`trackEpisode: velocityScale must be a number from 0 to 1, got ${velocityScale}`);
+  if (!(minVisibleWeight >= 0))
+    throw new RangeError(`trackEpisode: minVisibleWeight must be a number >= 0, got ${minVisibleWeight}`);
+  const fitSeed = rng.nextUint32();
+  const firstFrame: FirstFrameFit =
+    options.firstFrame === undefined
+      ? await (async () => {
+          const views0 = await frameViews(episode, 0, depthWeight > 0, depthWeight > 0);
+          const init = await initialPoints(episode, views0.raw, {
+            maxPoints: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
+            seed,
+          });
+          const N0 = init.positions.length / 3;
+          const start = cloudFromPointCloud(init.positions, init.colors, {
+            extras: new Float32Array(N0).fill(FOREGROUND),
+            extraChannels: 1,
+          });
+          const colorAffine = createColorAffine(C);
+          const fit = fitGaussians(start, views0.views, {
+            iterations: itersFirst,
+            seed: fitSeed,
+            sceneRadius: radius,
+            // Relative weights only: Adam's steps do not depend on the loss scale, but the densification threshold on
+            // the screen-space gradient (2e-4, as in 3DGS) does, so the colour term keeps weight 1 as in a plain fit.
+            imageWeight: 1,
+            extraWeight: views0.hasMasks ? w.seg / w.image : 0,
+            depthWeight: depthWeight / w.image,
+            colorTransform: colorAffineTransform(colorAffine),
+            pixelConvention,
+            rasterizer: options.rasterizer,
+            onProgress: (iteration, iterations, loss, gaussians) =>
+              options.onProgress?.({
+                frame: 0,
+                frames: T,
+                iteration,
+                iterations,
+                done: iteration,
+                total: totalIterations,
+                loss,
+                gaussians,
+              }),
+          });
+          normaliseQuaternions(fit.cloud.quaternions);
+          return { cloud: cloneCloud(fit.cloud), colorAffine, loss: fit.losses[fit.losses.length - 1] };
+        })()
+      : checkedFirstFrame(options.firstFrame, C);
+  const colorAffine = cloneColorAffine(firstFrame.colorAffine);
+  const cloud =
+    minVisibleWeight > 0
+      ? dropHiddenGaussians(firstFrame.cloud, episode.cameras, minVisibleWeight, {
+          pixelConvention,
+          rasterizer: options.rasterizer,
+        })
+      : cloneCloud(firstFrame.cloud);
   const N = cloud.count;
-  normaliseQuaternions(cloud.quaternions);
   const means = new Float32Array(T * N * 3);
   const rotations = new Float32Array(T * N * 4);
   means.set(cloud.means, 0);
   rotations.set(cloud.quaternions, 0);
-  losses.push({ total: fit.losses[fit.losses.length - 1] });
+  losses.push({ total: firstFrame.loss });
   seconds.push((performance.now() - started) / 1000);
   const frame0 = { cloud: cloneCloud(cloud) };
 
@@ -197,6 +245,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   const graph: NeighbourGraph = buildNeighbourGraph(cloud.means, 20, foreground);
   // Scratch of the physical priors, reused by every later iteration (N is fixed after frame 0).
   const physicalWorkspace = createPhysicalWorkspace(graph, N);
+  const tableScratch = new Float64Array(3 * N);
 
   const tracked = cloud;
   const groups = [
@@ -220,11 +269,13 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
     const prevMeans = means.slice((t - 1) * N * 3, t * N * 3);
     const prevQuaternions = rotations.slice((t - 1) * N * 4, t * N * 4);
     const prevColors = tracked.colors.slice();
-    // Constant-velocity prediction from the last two frames (zero velocity at t = 1).
+    // Velocity prediction from the last two frames (zero velocity at t = 1), scaled by velocityScale.
     const before = t >= 2 ? t - 2 : t - 1;
-    for (let i = 0; i < N * 3; i++) tracked.means[i] = 2 * prevMeans[i] - means[before * N * 3 + i];
+    for (let i = 0; i < N * 3; i++)
+      tracked.means[i] = prevMeans[i] + velocityScale * (prevMeans[i] - means[before * N * 3 + i]);
     for (let i = 0; i < N * 4; i++)
-      tracked.quaternions[i] = 2 * prevQuaternions[i] - rotations[before * N * 4 + i];
+      tracked.quaternions[i] =
+        prevQuaternions[i] + velocityScale * (prevQuaternions[i] - rotations[before * N * 4 + i]);
     normaliseQuaternions(tracked.quaternions);
     // New frame, new landscape: zero the moments but keep the step count (bias correction stays near 1).
     adam.resetMoments();
@@ -269,27 +320,12 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         options.rasterizer,
         depth?.dDepthSum,
       );
-      // Rigidity, rotation similarity, isometry, table and background, their weighted gradients added to the
-      // render's in place.
-      const physical = physicalLosses(
-        {
-          graph,
-          means: tracked.means,
-          quaternions: tracked.quaternions,
-          prevMeans,
-          prevQuaternions,
-          table: { indices: foreground },
-          background: {
-            indices: background,
-            means0: frame0.cloud.means,
-            quaternions0: frame0.cloud.quaternions,
-          },
-        },
-        w,
-        physicalWorkspace,
-        grads,
-      );
       if (it < alignIters) {
+        // A rigid motion of the whole object leaves rigidity, rotation similarity and isometry as they are (their
+        // gradients project to zero on it) and does not move the background: of the priors only the table counts.
+        tableScratch.fill(0);
+        addTableLoss(tracked.means, foreground, 0, w.table, tableScratch);
+        for (let i = 0; i < tableScratch.length; i++) grads.means[i] += tableScratch[i];
         const g = rigidMotionGradient(
           tracked.means,
           tracked.quaternions,
@@ -313,6 +349,26 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         reportLater(t, it, image.loss, N);
         continue;
       }
+      // Rigidity, rotation similarity, isometry, table and background, their weighted gradients added to the
+      // render's in place.
+      const physical = physicalLosses(
+        {
+          graph,
+          means: tracked.means,
+          quaternions: tracked.quaternions,
+          prevMeans,
+          prevQuaternions,
+          table: { indices: foreground },
+          background: {
+            indices: background,
+            means0: frame0.cloud.means,
+            quaternions0: frame0.cloud.quaternions,
+          },
+        },
+        w,
+        physicalWorkspace,
+        grads,
+      );
       let total = image.loss + physical.weighted + (depth?.loss ?? 0);
       last = {
         image: image.colorLoss,
@@ -363,6 +419,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
     means,
     rotations,
     cloud: result,
+    firstFrame,
     colorAffine,
     losses,
     seconds,
@@ -375,6 +432,8 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
       occlusionAware,
       depthWeight,
       alignIters,
+      minVisibleWeight,
+      velocityScale,
       weights: w,
     },
   };
@@ -464,6 +523,23 @@ function frameOcclusion(
       return view;
     },
   };
+}
+
+/** A given frame-0 fit, checked against the episode: one colour correction per camera, unit quaternions. */
+function checkedFirstFrame(fit: FirstFrameFit, cameras: number): FirstFrameFit {
+  checkCloud(fit.cloud, 'trackEpisode: options.firstFrame.cloud');
+  for (const field of ['logGain', 'offset'] as const)
+    if (fit.colorAffine[field].length !== 3 * cameras)
+      throw new RangeError(
+        `trackEpisode: options.firstFrame.colorAffine.${field} has ${fit.colorAffine[field].length} values, expected 3 per camera (${3 * cameras})`,
+      );
+  const cloud = cloneCloud(fit.cloud);
+  normaliseQuaternions(cloud.quaternions);
+  return { cloud, colorAffine: cloneColorAffine(fit.colorAffine), loss: fit.loss };
+}
+
+function cloneColorAffine(affine: ColorAffine): ColorAffine {
+  return { logGain: affine.logGain.slice(), offset: affine.offset.slice() };
 }
 
 /** The per-camera colour affine as a fitting transform, optimised with Adam at frame 0 (lr 1e-4, the reference's). */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readEpisode } from '@gsdyn/formats';
 import { generateEpisode } from '@gsdyn/sim';
-import { createWasmTileRasterizer, wasmAvailable } from '@gsdyn/splat';
+import { blendWeights, createWasmTileRasterizer, wasmAvailable } from '@gsdyn/splat';
 import { associatePoints, evaluateTracks, predictPoints } from '../src/metrics/index.js';
 import { tracksFromResult, writeTracks } from '../src/track-dir.js';
 import { trackEpisode } from '../src/tracker.js';
@@ -112,4 +112,55 @@ test('progress counts the rigid alignment iterations; bad alignIters and depthWe
     /alignIters must be a whole number >= 0/,
   );
   await assert.rejects(trackEpisode(episodeDir, { depthWeight: -1 }), /depthWeight must be a number >= 0/);
+});
+
+test('re-tracking from a run’s own frame-0 fit reproduces it; dropping hidden Gaussians keeps the seen ones', async () => {
+  const episodeDir = join(dir, 'refit');
+  await generateEpisode(episodeDir, { kind: 'rope', frames: 3, width: 80, height: 60, views: 4, seed: 4 });
+  const options = { itersFirst: 60, iters: 6, alignIters: 2 };
+  const full = await trackEpisode(episodeDir, options);
+  let reported = 0;
+  const again = await trackEpisode(episodeDir, {
+    ...options,
+    firstFrame: full.firstFrame,
+    onProgress: () => reported++,
+  });
+  assert.equal(reported, 2 * 8, 'no frame-0 iterations when the fit is given');
+  assert.deepEqual(again.means, full.means);
+  assert.deepEqual(again.rotations, full.rotations);
+  assert.deepEqual(again.losses.slice(1), full.losses.slice(1));
+  // Drop the less seen half: the Gaussians kept are those whose blending weights over the cameras reach the median.
+  const fitted = full.firstFrame.cloud;
+  const seen = new Float64Array(fitted.count);
+  for (const camera of (await readEpisode(episodeDir)).cameras)
+    blendWeights(fitted, camera, { pixelConvention: 'opencv' }).forEach((w, i) => {
+      seen[i] += w;
+    });
+  const median = Float64Array.from(seen).sort()[fitted.count >> 1];
+  const expected = [...seen.keys()].filter((i) => seen[i] >= median);
+  const pruned = await trackEpisode(episodeDir, {
+    ...options,
+    firstFrame: full.firstFrame,
+    minVisibleWeight: median,
+  });
+  assert.equal(pruned.cloud.count, expected.length);
+  assert.ok(expected.length < fitted.count);
+  for (const [i, g] of expected.entries())
+    assert.deepEqual(pruned.means.subarray(3 * i, 3 * i + 3), fitted.means.subarray(3 * g, 3 * g + 3));
+  await assert.rejects(
+    trackEpisode(episodeDir, { ...options, firstFrame: full.firstFrame, minVisibleWeight: -1 }),
+    /minVisibleWeight must be a number >= 0/,
+  );
+  await assert.rejects(
+    trackEpisode(episodeDir, { ...options, firstFrame: full.firstFrame, velocityScale: 1.5 }),
+    /velocityScale must be a number from 0 to 1/,
+  );
+  const badAffine = {
+    ...full.firstFrame,
+    colorAffine: { logGain: new Float32Array(3), offset: new Float32Array(12) },
+  };
+  await assert.rejects(
+    trackEpisode(episodeDir, { ...options, firstFrame: badAffine }),
+    /firstFrame\.colorAffine\.logGain has 3 values, expected 3 per camera \(12\)/,
+  );
 });

@@ -29,6 +29,8 @@ interface TrackCommandOptions {
   occlusion: 'auto' | 'on' | 'off';
   depthWeight?: number;
   alignIters?: number;
+  velocityScale?: number;
+  minVisibleWeight?: number;
   video: boolean;
   pixelConvention: PixelConvention;
   backend: Backend;
@@ -42,7 +44,7 @@ export function registerTrack(program: Command): void {
     .description(
       "Dense 3D tracking of an episode with dynamic 3D Gaussians (the paper's modified Dyn3DGS). Frame 0: fit every\n" +
         'parameter (segmentation channel against the masks, per-camera colour correction, densification). Later frames:\n' +
-        'from a constant-velocity prediction, optimise means and rotations only (the gs-dynamics preset) with local\n' +
+        'from a velocity prediction, optimise means and rotations only (the gs-dynamics preset) with local\n' +
         'rigidity, rotation similarity, isometry, table and background terms. Writes <out>/ with tracks (means.npy,\n' +
         'rotations.npy), the frame-0 cloud, losses.csv, params.npz (Dyn3DGS layout), per-frame PLYs, a contact sheet and\n' +
         'an MP4 of the Gaussians coloured by initial position; evaluates against the ground truth when the episode has it.',
@@ -77,6 +79,16 @@ export function registerTrack(program: Command): void {
       "iterations of coarse rigid alignment of the whole object before each later frame's own (not in the reference); default: the preset's (gs-dynamics 30, dyn3dgs 0)",
       intIn(0, 1_000_000),
     )
+    .option(
+      '--velocity-scale <f>',
+      "each later frame starts from the previous one moved on by this fraction of its last velocity (1: the reference's constant-velocity prediction, 0: no prediction); default: the preset's",
+      numberIn(0, 1),
+    )
+    .option(
+      '--min-visible-weight <px>',
+      "after the frame-0 fit, drop the Gaussians whose blending weights over all the cameras' images add up to fewer pixels than this (not in the reference); default: the preset's (0, keep all)",
+      numberIn(0, 1e9),
+    )
     .option('--no-video', 'skip the MP4 (rendering it takes a few seconds per 10 frames)')
     .addOption(pixelConventionOption())
     .addOption(backendOption())
@@ -101,6 +113,8 @@ export function registerTrack(program: Command): void {
           occlusionAware: opts.occlusion === 'auto' ? undefined : opts.occlusion === 'on',
           depthWeight: opts.depthWeight,
           alignIters: opts.alignIters,
+          velocityScale: opts.velocityScale,
+          minVisibleWeight: opts.minVisibleWeight,
           pixelConvention: opts.pixelConvention,
           rasterizer,
           onProgress: (p) => {
