@@ -3,8 +3,9 @@
  * opacities and scales are fixed) and local rigidity and isometry are strengthened. `dyn3dgs` is the unmodified
  * Dynamic 3D Gaussians (colours and scales optimised at every frame, its original weights), the ablation baseline of
  * the paper's table 1. Weights from reference-implementation.md 3.5; the reference's misplaced y floor term is
- * replaced by a table term (no Gaussian below z = 0). gs-dynamics adds three things the reference does not have
- * (docs/tracking.md): occlusion handling, a depth loss and a coarse rigid alignment before each later frame.
+ * replaced by a table term (no Gaussian below z = 0). gs-dynamics differs from the reference in four more ways
+ * (docs/tracking.md): occlusion handling, a depth loss, a coarse rigid alignment before each later frame, and no
+ * constant-velocity prediction (each later frame starts from the previous one).
  */
 export interface TrackWeights {
   image: number;
@@ -41,7 +42,10 @@ export interface TrackPreset {
    * every camera's image, come to fewer pixels than this (hidden-gaussians.ts; not in the reference). 0 keeps all.
    */
   minVisibleWeight: number;
-  /** Fraction of the last frame's velocity in each later frame's starting point (1 = constant velocity). */
+  /**
+   * Fraction of the last frame's velocity in each later frame's starting point: 1 is the reference's constant-velocity
+   * prediction (dyn3dgs); gs-dynamics uses 0, the previous frame, and lets the rigid alignment find the motion.
+   */
   velocityScale: number;
 }
 
@@ -89,6 +93,6 @@ export function trackPreset(name: PresetName, object: string | undefined): Track
     occlusionAware: true,
     alignIters: 30,
     minVisibleWeight: 0,
-    velocityScale: 1,
+    velocityScale: 0,
   };
 }
