@@ -33,7 +33,7 @@ import { buildNeighbourGraph, type NeighbourGraph } from './losses/neighbours.js
 import { createPhysicalWorkspace, physicalLosses } from './losses/physical-priors.js';
 import { addTableLoss } from './losses/table.js';
 import { fillOccluded, occludedPixels } from './occlusion.js';
-import { type PresetName, type TrackPreset, trackPreset } from './presets.js';
+import { type PresetName, type TrackPreset, type TrackWeights, trackPreset } from './presets.js';
 import { applyRigidMotion, centreOf, radiusOf, rigidMotionGradient } from './rigid-alignment.js';
 
 export interface TrackOptions {
@@ -153,8 +153,16 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   const alignIters = options.alignIters ?? preset.alignIters;
   if (!Number.isInteger(alignIters) || alignIters < 0)
     throw new RangeError(`trackEpisode: alignIters must be a whole number >= 0, got ${alignIters}`);
-  if (options.depthWeight !== undefined && !(options.depthWeight >= 0))
-    throw new RangeError(`trackEpisode: depthWeight must be a number >= 0, got ${options.depthWeight}`);
+  const depthWeight = options.depthWeight ?? w.depth;
+  if (!(depthWeight >= 0))
+    throw new RangeError(`trackEpisode: depthWeight must be a number >= 0, got ${depthWeight}`);
+  const minVisibleWeight = options.minVisibleWeight ?? preset.minVisibleWeight;
+  if (!(minVisibleWeight >= 0))
+    throw new RangeError(`trackEpisode: minVisibleWeight must be a number >= 0, got ${minVisibleWeight}`);
+  const velocityScale = options.velocityScale ?? preset.velocityScale;
+  if (!(velocityScale >= 0 && velocityScale <= 1))
+    throw new RangeError(`trackEpisode: velocityScale must be a number from 0 to 1, got ${velocityScale}`);
+  const occlusionAware = options.occlusionAware ?? preset.occlusionAware;
   const perLaterFrame = alignIters + iters;
   const totalIterations = itersFirst + (T - 1) * perLaterFrame;
   const reportLater = (frame: number, it: number, loss: number, gaussians: number) =>
@@ -169,85 +177,60 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
       gaussians,
     });
 
-  // Frame 0: everything.
+  // Frame 0: everything, unless the fit is given.
   let started = performance.now();
-  const depthWeight = options.depthWeight ?? w.depth;
-  const occlusionAware = options.occlusionAware ?? preset.occlusionAware;
-  const minVisibleWeight = options.minVisibleWeight ?? preset.minVisibleWeight;
-  const velocityScale = options.velocityScale ?? preset.velocityScale;
-  if (!(velocityScale >= 0 && velocityScale <= 1))
-    throw new RangeError(`trackEpisode: velocityScale must be a number from 0 to 1, got ${velocityScale}`);
-  if (!(minVisibleWeight >= 0))
-    throw new RangeError(`trackEpisode: minVisibleWeight must be a number >= 0, got ${minVisibleWeight}`);
   const fitSeed = rng.nextUint32();
-  const firstFrame: FirstFrameFit =
+  const firstFrame =
     options.firstFrame === undefined
-      ? await (async () => {
-          const views0 = await frameViews(episode, 0, depthWeight > 0, depthWeight > 0);
-          const init = await initialPoints(episode, views0.raw, {
-            maxPoints: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
-            seed,
-          });
-          const N0 = init.positions.length / 3;
-          const start = cloudFromPointCloud(init.positions, init.colors, {
-            extras: new Float32Array(N0).fill(FOREGROUND),
-            extraChannels: 1,
-          });
-          const colorAffine = createColorAffine(C);
-          const fit = fitGaussians(start, views0.views, {
-            iterations: itersFirst,
-            seed: fitSeed,
-            sceneRadius: radius,
-            // Relative weights only: Adam's steps do not depend on the loss scale, but the densification threshold on
-            // the screen-space gradient (2e-4, as in 3DGS) does, so the colour term keeps weight 1 as in a plain fit.
-            imageWeight: 1,
-            extraWeight: views0.hasMasks ? w.seg / w.image : 0,
-            depthWeight: depthWeight / w.image,
-            colorTransform: colorAffineTransform(colorAffine),
-            pixelConvention,
-            rasterizer: options.rasterizer,
-            onProgress: (iteration, iterations, loss, gaussians) =>
-              options.onProgress?.({
-                frame: 0,
-                frames: T,
-                iteration,
-                iterations,
-                done: iteration,
-                total: totalIterations,
-                loss,
-                gaussians,
-              }),
-          });
-          normaliseQuaternions(fit.cloud.quaternions);
-          return { cloud: cloneCloud(fit.cloud), colorAffine, loss: fit.losses[fit.losses.length - 1] };
-        })()
+      ? await fitFirstFrame(episode, {
+          maxGaussians: options.maxGaussians ?? TRACK_DEFAULTS.maxGaussians,
+          iterations: itersFirst,
+          seed,
+          fitSeed,
+          sceneRadius: radius,
+          weights: w,
+          depthWeight,
+          pixelConvention,
+          rasterizer: options.rasterizer,
+          onProgress: (iteration, iterations, loss, gaussians) =>
+            options.onProgress?.({
+              frame: 0,
+              frames: T,
+              iteration,
+              iterations,
+              done: iteration,
+              total: totalIterations,
+              loss,
+              gaussians,
+            }),
+        })
       : checkedFirstFrame(options.firstFrame, C);
-  const colorAffine = cloneColorAffine(firstFrame.colorAffine);
-  const cloud =
+  const { colorAffine } = firstFrame;
+  // The frame-0 state the later frames are tracked from; `tracked` is its working copy.
+  const frame0 =
     minVisibleWeight > 0
       ? dropHiddenGaussians(firstFrame.cloud, episode.cameras, minVisibleWeight, {
           pixelConvention,
           rasterizer: options.rasterizer,
         })
-      : cloneCloud(firstFrame.cloud);
-  const N = cloud.count;
+      : firstFrame.cloud;
+  const N = frame0.count;
   const means = new Float32Array(T * N * 3);
   const rotations = new Float32Array(T * N * 4);
-  means.set(cloud.means, 0);
-  rotations.set(cloud.quaternions, 0);
+  means.set(frame0.means, 0);
+  rotations.set(frame0.quaternions, 0);
   losses.push({ total: firstFrame.loss });
   seconds.push((performance.now() - started) / 1000);
-  const frame0 = { cloud: cloneCloud(cloud) };
 
   // The neighbour graph is fixed at frame 0, over foreground Gaussians.
-  const foreground = indicesWhere(cloud, (i) => cloud.extras[i] >= 0.5);
-  const background = indicesWhere(cloud, (i) => cloud.extras[i] < 0.5);
-  const graph: NeighbourGraph = buildNeighbourGraph(cloud.means, 20, foreground);
+  const foreground = indicesWhere(frame0, (i) => frame0.extras[i] >= 0.5);
+  const background = indicesWhere(frame0, (i) => frame0.extras[i] < 0.5);
+  const graph: NeighbourGraph = buildNeighbourGraph(frame0.means, 20, foreground);
   // Scratch of the physical priors, reused by every later iteration (N is fixed after frame 0).
   const physicalWorkspace = createPhysicalWorkspace(graph, N);
   const tableScratch = new Float64Array(3 * N);
 
-  const tracked = cloud;
+  const tracked = cloneCloud(frame0);
   const groups = [
     { name: 'means', params: tracked.means, lr: rates.means },
     { name: 'quaternions', params: tracked.quaternions, lr: rates.quaternions },
@@ -255,7 +238,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
     ...(preset.dynamicScales ? [{ name: 'logScales', params: tracked.logScales, lr: rates.logScales }] : []),
   ];
   const adam = new Adam(groups);
-  const backgroundColour = new Float32Array(3 + cloud.extraChannels);
+  const backgroundColour = new Float32Array(3 + frame0.extraChannels);
   const frozenAffine = fixedAffine(colorAffine);
 
   for (let t = 1; t < T; t++) {
@@ -334,9 +317,9 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
           foreground,
           centre,
         );
-        const before = motion.slice();
+        const motionBefore = motion.slice();
         alignAdam.step({ motion: Float32Array.of(...g.translation, ...g.rotation.map((v) => v / radius)) });
-        const step = Array.from(motion, (v, k) => v - before[k]);
+        const step = Array.from(motion, (v, k) => v - motionBefore[k]);
         applyRigidMotion(
           tracked.means,
           tracked.quaternions,
@@ -361,8 +344,8 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
           table: { indices: foreground },
           background: {
             indices: background,
-            means0: frame0.cloud.means,
-            quaternions0: frame0.cloud.quaternions,
+            means0: frame0.means,
+            quaternions0: frame0.quaternions,
           },
         },
         w,
@@ -408,8 +391,8 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   }
 
   const result: GaussianCloud = {
-    ...frame0.cloud,
-    colors: preset.dynamicColors ? tracked.colors.slice() : frame0.cloud.colors,
+    ...frame0,
+    colors: preset.dynamicColors ? tracked.colors.slice() : frame0.colors,
   };
   return {
     episode: episode.dir,
@@ -525,7 +508,55 @@ function frameOcclusion(
   };
 }
 
-/** A given frame-0 fit, checked against the episode: one colour correction per camera, unit quaternions. */
+interface FirstFrameSettings {
+  maxGaussians: number;
+  iterations: number;
+  /** Seeds the thinning of the initial points, and the fit. */
+  seed: number;
+  fitSeed: number;
+  sceneRadius: number;
+  weights: TrackWeights;
+  depthWeight: number;
+  pixelConvention: PixelConvention;
+  rasterizer: TileRasterizer | undefined;
+  onProgress: (iteration: number, iterations: number, loss: number, gaussians: number) => void;
+}
+
+/**
+ * Frame 0: Gaussians from the episode's point cloud or masked depth, every parameter fitted (segmentation channel
+ * against the masks, per-camera colour correction, depth, densification); quaternions normalised.
+ */
+async function fitFirstFrame(episode: Episode, o: FirstFrameSettings): Promise<FirstFrameFit> {
+  const views0 = await frameViews(episode, 0, o.depthWeight > 0, o.depthWeight > 0);
+  const init = await initialPoints(episode, views0.raw, { maxPoints: o.maxGaussians, seed: o.seed });
+  const start = cloudFromPointCloud(init.positions, init.colors, {
+    extras: new Float32Array(init.positions.length / 3).fill(FOREGROUND),
+    extraChannels: 1,
+  });
+  const colorAffine = createColorAffine(episode.cameras.length);
+  const w = o.weights;
+  const fit = fitGaussians(start, views0.views, {
+    iterations: o.iterations,
+    seed: o.fitSeed,
+    sceneRadius: o.sceneRadius,
+    // Relative weights only: Adam's steps do not depend on the loss scale, but the densification threshold on the
+    // screen-space gradient (2e-4, as in 3DGS) does, so the colour term keeps weight 1 as in a plain fit.
+    imageWeight: 1,
+    extraWeight: views0.hasMasks ? w.seg / w.image : 0,
+    depthWeight: o.depthWeight / w.image,
+    colorTransform: colorAffineTransform(colorAffine),
+    pixelConvention: o.pixelConvention,
+    rasterizer: o.rasterizer,
+    onProgress: o.onProgress,
+  });
+  normaliseQuaternions(fit.cloud.quaternions);
+  return { cloud: fit.cloud, colorAffine, loss: fit.losses[fit.losses.length - 1] };
+}
+
+/**
+ * A given frame-0 fit, checked against the episode (one colour correction per camera), copied so that the caller's
+ * stays as it was, with unit quaternions.
+ */
 function checkedFirstFrame(fit: FirstFrameFit, cameras: number): FirstFrameFit {
   checkCloud(fit.cloud, 'trackEpisode: options.firstFrame.cloud');
   for (const field of ['logGain', 'offset'] as const)
