@@ -3,12 +3,13 @@
 // behind an opaque wall gets none.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lookAt, type PinholeCamera, Random } from '@gsdyn/geometry';
+import { lookAt, type PinholeCamera } from '@gsdyn/geometry';
 import { blendWeights } from '../src/blend-weights.js';
 import { cloneCloud, createCloud, selectGaussians } from '../src/cloud.js';
 import { renderGaussians } from '../src/render.js';
 import type { GaussianCloud } from '../src/types.js';
 import { createWasmTileRasterizer } from '../src/wasm/tile-rasterizer-wasm.js';
+import { boxCloud } from './box-cloud.js';
 
 const camera: PinholeCamera = {
   width: 40,
@@ -20,22 +21,6 @@ const camera: PinholeCamera = {
   worldToCamera: lookAt([0.3, -0.2, 0.25], [0, 0, 0]),
 };
 
-function scene(n: number, seed: number): GaussianCloud {
-  const rng = new Random(seed);
-  const c = createCloud(n, 1);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < 3; k++) {
-      c.means[3 * i + k] = rng.uniform(-0.03, 0.03);
-      c.logScales[3 * i + k] = Math.log(rng.uniform(0.003, 0.01));
-      c.colors[3 * i + k] = rng.next();
-    }
-    c.quaternions.set([rng.normal(), rng.normal(), rng.normal(), rng.normal()], 4 * i);
-    c.logitOpacities[i] = rng.uniform(-1, 2);
-    c.extras[i] = rng.next();
-  }
-  return c;
-}
-
 function channelZeroSum(cloud: GaussianCloud): number {
   const r = renderGaussians(cloud, camera);
   let sum = 0;
@@ -44,7 +29,7 @@ function channelZeroSum(cloud: GaussianCloud): number {
 }
 
 test('blendWeights: each Gaussian gets d(sum of channel 0)/d(its colour 0), in pixels', () => {
-  const cloud = scene(30, 7);
+  const cloud = boxCloud(30, 7, { scale: [0.003, 0.01], logitOpacity: [-1, 2] });
   const weights = blendWeights(cloud, camera);
   const base = channelZeroSum(cloud);
   let visible = 0;
@@ -92,7 +77,7 @@ test('blendWeights: a Gaussian behind an opaque wall gets (almost) none, the wal
 });
 
 test('blendWeights: the WebAssembly rasteriser agrees with the reference', () => {
-  const cloud = scene(40, 11);
+  const cloud = boxCloud(40, 11, { scale: [0.003, 0.01], logitOpacity: [-1, 2] });
   const rasterizer = createWasmTileRasterizer();
   try {
     const fast = blendWeights(cloud, camera, { rasterizer });

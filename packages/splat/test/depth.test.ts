@@ -9,6 +9,7 @@ import { fitGaussians } from '../src/fit.js';
 import { DEPTH_LOSS_MIN_ALPHA, depthLoss } from '../src/loss/depth-loss.js';
 import { renderGaussians, renderGaussiansBackward } from '../src/render.js';
 import type { GaussianCloud } from '../src/types.js';
+import { boxCloud } from './box-cloud.js';
 
 const W = 48;
 const H = 40;
@@ -21,23 +22,6 @@ const camera: PinholeCamera = {
   cy: 19.5,
   worldToCamera: lookAt([0.35, -0.25, 0.3], [0, 0, 0]),
 };
-
-/** n Gaussians in a 6 cm box at the origin with one extra channel (like the tracker's segmentation). */
-function scene(n: number, seed: number, extraChannels = 1): GaussianCloud {
-  const rng = new Random(seed);
-  const c = createCloud(n, extraChannels);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < 3; k++) {
-      c.means[3 * i + k] = rng.uniform(-0.03, 0.03);
-      c.logScales[3 * i + k] = Math.log(rng.uniform(0.004, 0.012));
-      c.colors[3 * i + k] = rng.next();
-    }
-    c.quaternions.set([rng.normal(), rng.normal(), rng.normal(), rng.normal()], 4 * i);
-    c.logitOpacities[i] = rng.uniform(-1, 1.5);
-    for (let k = 0; k < extraChannels; k++) c.extras[i * extraChannels + k] = rng.next();
-  }
-  return c;
-}
 
 /** The same cloud with one more extra channel holding each Gaussian's view-space z in `cam`. */
 function withZChannel(c: GaussianCloud, cam: PinholeCamera): GaussianCloud {
@@ -72,7 +56,7 @@ function assertClose(
 }
 
 test('the depth render is the blend of a z extra channel, and its gradient is that channel chained to the means', () => {
-  const cloud = scene(60, 1);
+  const cloud = boxCloud(60, 1);
   const oracle = withZChannel(cloud, camera);
   const P = W * H;
   const withDepth = renderGaussians(cloud, camera, { depth: true, background: [0, 0, 0, 0] });
@@ -124,7 +108,7 @@ test('the depth render is the blend of a z extra channel, and its gradient is th
 });
 
 test('depth render backward refuses a depth gradient for a render without depth, or of the wrong size', () => {
-  const cloud = scene(5, 3);
+  const cloud = boxCloud(5, 3);
   const plain = renderGaussians(cloud, camera, { background: [0, 0, 0, 0] });
   const dImage = new Float32Array(4 * W * H);
   assert.throws(
