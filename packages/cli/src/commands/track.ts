@@ -44,7 +44,8 @@ export function registerTrack(program: Command): void {
     .description(
       "Dense 3D tracking of an episode with dynamic 3D Gaussians (the paper's modified Dyn3DGS). Frame 0: fit every\n" +
         'parameter (segmentation channel against the masks, per-camera colour correction, densification). Later frames:\n' +
-        'from a velocity prediction, optimise means and rotations only (the gs-dynamics preset) with local\n' +
+        'from the previous frame (gs-dynamics; dyn3dgs: a constant-velocity prediction), optimise means and rotations\n' +
+        'only (gs-dynamics; dyn3dgs also colours and scales) after a coarse rigid alignment (gs-dynamics), with local\n' +
         'rigidity, rotation similarity, isometry, table and background terms. Writes <out>/ with tracks (means.npy,\n' +
         'rotations.npy), the frame-0 cloud, losses.csv, params.npz (Dyn3DGS layout), per-frame PLYs, a contact sheet and\n' +
         'an MP4 of the Gaussians coloured by initial position; evaluates against the ground truth when the episode has it.',
