@@ -3,9 +3,9 @@
  * opacities and scales are fixed) and local rigidity and isometry are strengthened. `dyn3dgs` is the unmodified
  * Dynamic 3D Gaussians (colours and scales optimised at every frame, its original weights), the ablation baseline of
  * the paper's table 1. Weights from reference-implementation.md 3.5; the reference's misplaced y floor term is
- * replaced by a table term (no Gaussian below z = 0). gs-dynamics differs from the reference in four more ways
- * (docs/tracking.md): occlusion handling, a depth loss, a coarse rigid alignment before each later frame, and no
- * constant-velocity prediction (each later frame starts from the previous one).
+ * replaced by a table term (no Gaussian below z = 0). gs-dynamics differs from the reference in five more ways
+ * (docs/tracking.md): occlusion handling, a depth loss, a coarse rigid alignment before each later frame, no
+ * constant-velocity prediction (each later frame starts from the previous one), and wider neighbourhoods.
  */
 export interface TrackWeights {
   image: number;
@@ -47,6 +47,11 @@ export interface TrackPreset {
    * prediction (dyn3dgs); gs-dynamics uses 0, the previous frame, and lets the rigid alignment find the motion.
    */
   velocityScale: number;
+  /**
+   * Spread of the physical priors' neighbourhoods (buildNeighbourGraph in losses/neighbours.ts): 1 is the reference's
+   * k nearest (dyn3dgs); gs-dynamics keeps the 10 nearest and spreads the other 10 over the 100 nearest.
+   */
+  neighbourSpread: number;
 }
 
 export type PresetName = TrackPreset['name'];
@@ -73,6 +78,7 @@ export function trackPreset(name: PresetName, object: string | undefined): Track
       alignIters: 0,
       minVisibleWeight: 0,
       velocityScale: 1,
+      neighbourSpread: 1,
     };
   const cloth = object === 'cloth';
   return {
@@ -94,5 +100,6 @@ export function trackPreset(name: PresetName, object: string | undefined): Track
     alignIters: 30,
     minVisibleWeight: 0,
     velocityScale: 0,
+    neighbourSpread: 5,
   };
 }

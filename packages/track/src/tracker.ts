@@ -66,6 +66,8 @@ export interface TrackOptions {
    * constant-velocity prediction, 0 the previous frame as it is. Overrides the preset's.
    */
   velocityScale?: number;
+  /** Spread of the physical priors' neighbourhoods (buildNeighbourGraph): overrides the preset's (gs-dynamics 5, dyn3dgs 1). */
+  neighbourSpread?: number;
   /**
    * Start from this frame-0 fit (the cloud as fitted, before hidden Gaussians are dropped, and the colour correction)
    * instead of fitting frame 0: re-tracking the later frames with other settings gives what a full run with them
@@ -162,6 +164,11 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   const velocityScale = options.velocityScale ?? preset.velocityScale;
   if (!(velocityScale >= 0 && velocityScale <= 1))
     throw new RangeError(`trackEpisode: velocityScale must be a number from 0 to 1, got ${velocityScale}`);
+  const neighbourSpread = options.neighbourSpread ?? preset.neighbourSpread;
+  if (!(neighbourSpread >= 1 && Number.isFinite(neighbourSpread)))
+    throw new RangeError(
+      `trackEpisode: neighbourSpread must be a finite number >= 1, got ${neighbourSpread}`,
+    );
   const occlusionAware = options.occlusionAware ?? preset.occlusionAware;
   const perLaterFrame = alignIters + iters;
   const totalIterations = itersFirst + (T - 1) * perLaterFrame;
@@ -225,7 +232,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   // The neighbour graph is fixed at frame 0, over foreground Gaussians.
   const foreground = indicesWhere(frame0, (i) => frame0.extras[i] >= 0.5);
   const background = indicesWhere(frame0, (i) => frame0.extras[i] < 0.5);
-  const graph: NeighbourGraph = buildNeighbourGraph(frame0.means, 20, foreground);
+  const graph: NeighbourGraph = buildNeighbourGraph(frame0.means, 20, foreground, neighbourSpread);
   // Scratch of the physical priors, reused by every later iteration (N is fixed after frame 0).
   const physicalWorkspace = createPhysicalWorkspace(graph, N);
   const tableScratch = new Float64Array(3 * N);
@@ -417,6 +424,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
       alignIters,
       minVisibleWeight,
       velocityScale,
+      neighbourSpread,
       weights: w,
     },
   };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildNeighbourGraph, DEFAULT_NEIGHBOURS } from '../src/losses/neighbours.js';
+import { buildNeighbourGraph, DEFAULT_NEIGHBOURS, spreadRanks } from '../src/losses/neighbours.js';
 import { randomConfiguration } from './losses-fixtures.js';
 
 /** n points on the x axis at exactly representable spacing `step`. */
@@ -77,4 +77,28 @@ test('default k is 20; empty subsets give empty graphs; too few points and bad i
   assert.throws(() => buildNeighbourGraph(means0, 5, new Uint32Array([0, 1, 2, 3, 4, 5, 99])), /subset\[6\]/);
   assert.throws(() => buildNeighbourGraph(new Float32Array(7), 1), /3 per Gaussian/);
   assert.throws(() => buildNeighbourGraph(means0, 0), /positive integer/);
+});
+
+test('spread keeps the nearest half and spreads the rest evenly up to the (k*spread)-th nearest', () => {
+  const step = 1 / 64;
+  const points = line(40, step);
+  // Row 20 of a line: ranks 0..19 are 19, 21, 18, 22, 17, 23, ... (ties by index). k = 4, spread 5: the 2 nearest,
+  // then ranks 10 and 19 of the 20 nearest: 14 (6 steps) and 30 (10 steps).
+  const g = buildNeighbourGraph(points, 4, undefined, 5);
+  assert.deepEqual(Array.from(g.indices.subarray(80, 84)), [19, 21, 14, 30]);
+  assert.deepEqual(Array.from(g.restDistances.subarray(80, 84)), [step, step, 6 * step, 10 * step]);
+  assert.ok(Math.abs(g.weights[83] - Math.exp(-2000 * 100 * step * step)) < 1e-7);
+  assert.deepEqual(spreadRanks(4, 20), [0, 1, 10, 19]);
+  assert.deepEqual(
+    spreadRanks(20, 100),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 18, 27, 36, 45, 54, 63, 72, 81, 90, 99],
+  );
+  // spread 1 is the plain kNN graph, and a spread beyond the cloud stops at its farthest point.
+  assert.deepEqual(buildNeighbourGraph(points, 4, undefined, 1), buildNeighbourGraph(points, 4));
+  const wide = buildNeighbourGraph(line(6, step), 2, undefined, 100);
+  assert.deepEqual(Array.from(wide.indices.subarray(0, 2)), [1, 5]);
+  assert.throws(
+    () => buildNeighbourGraph(points, 4, undefined, 0.5),
+    /spread must be a finite number >= 1, got 0.5/,
+  );
 });

@@ -30,6 +30,7 @@ interface TrackCommandOptions {
   depthWeight?: number;
   alignIters?: number;
   velocityScale?: number;
+  neighbourSpread?: number;
   minVisibleWeight?: number;
   video: boolean;
   pixelConvention: PixelConvention;
@@ -86,6 +87,11 @@ export function registerTrack(program: Command): void {
       numberIn(0, 1),
     )
     .option(
+      '--neighbour-spread <s>',
+      "widen the neighbourhoods of the rigidity, rotation and isometry priors: keep the 10 nearest of the 20 neighbours and spread the other 10 over the 20*s nearest (1: the reference's 20 nearest); default: the preset's (gs-dynamics 5, dyn3dgs 1)",
+      numberIn(1, 1e6),
+    )
+    .option(
       '--min-visible-weight <px>',
       "after the frame-0 fit, drop the Gaussians whose blending weights over all the cameras' images add up to fewer pixels than this (not in the reference); default: the preset's (0, keep all)",
       numberIn(0, 1e9),
@@ -115,6 +121,7 @@ export function registerTrack(program: Command): void {
           depthWeight: opts.depthWeight,
           alignIters: opts.alignIters,
           velocityScale: opts.velocityScale,
+          neighbourSpread: opts.neighbourSpread,
           minVisibleWeight: opts.minVisibleWeight,
           pixelConvention: opts.pixelConvention,
           rasterizer,
