@@ -29,7 +29,12 @@ import {
   createColorAffine,
 } from './color-correction.js';
 import { dropHiddenGaussians } from './hidden-gaussians.js';
-import { buildNeighbourGraph, type NeighbourGraph } from './losses/neighbours.js';
+import {
+  buildNeighbourGraph,
+  checkNeighbourSpread,
+  DEFAULT_NEIGHBOURS,
+  type NeighbourGraph,
+} from './losses/neighbours.js';
 import { createPhysicalWorkspace, physicalLosses } from './losses/physical-priors.js';
 import { addTableLoss } from './losses/table.js';
 import { fillOccluded, occludedPixels } from './occlusion.js';
@@ -165,10 +170,8 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   if (!(velocityScale >= 0 && velocityScale <= 1))
     throw new RangeError(`trackEpisode: velocityScale must be a number from 0 to 1, got ${velocityScale}`);
   const neighbourSpread = options.neighbourSpread ?? preset.neighbourSpread;
-  if (!(neighbourSpread >= 1 && Number.isFinite(neighbourSpread)))
-    throw new RangeError(
-      `trackEpisode: neighbourSpread must be a finite number >= 1, got ${neighbourSpread}`,
-    );
+  // Checked here, before the minutes of the frame-0 fit, not only when the graph is built after it.
+  checkNeighbourSpread(neighbourSpread, 'trackEpisode: neighbourSpread');
   const occlusionAware = options.occlusionAware ?? preset.occlusionAware;
   const perLaterFrame = alignIters + iters;
   const totalIterations = itersFirst + (T - 1) * perLaterFrame;
@@ -232,7 +235,12 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   // The neighbour graph is fixed at frame 0, over foreground Gaussians.
   const foreground = indicesWhere(frame0, (i) => frame0.extras[i] >= 0.5);
   const background = indicesWhere(frame0, (i) => frame0.extras[i] < 0.5);
-  const graph: NeighbourGraph = buildNeighbourGraph(frame0.means, 20, foreground, neighbourSpread);
+  const graph: NeighbourGraph = buildNeighbourGraph(
+    frame0.means,
+    DEFAULT_NEIGHBOURS,
+    foreground,
+    neighbourSpread,
+  );
   // Scratch of the physical priors, reused by every later iteration (N is fixed after frame 0).
   const physicalWorkspace = createPhysicalWorkspace(graph, N);
   const tableScratch = new Float64Array(3 * N);

@@ -52,9 +52,7 @@ export function buildNeighbourGraph(
   if (!Number.isInteger(k) || k < 1) {
     throw new RangeError(`buildNeighbourGraph: k must be a positive integer, got ${k}`);
   }
-  if (!(spread >= 1 && Number.isFinite(spread))) {
-    throw new RangeError(`buildNeighbourGraph: spread must be a finite number >= 1, got ${spread}`);
-  }
+  checkNeighbourSpread(spread, 'buildNeighbourGraph');
   const n = means0.length / 3;
   let points: Uint32Array;
   if (subset === undefined) {
@@ -93,7 +91,8 @@ export function buildNeighbourGraph(
     local[3 * r + 1] = means0[3 * i + 1];
     local[3 * r + 2] = means0[3 * i + 2];
   }
-  const candidates = Math.max(k, Math.min(count - 1, Math.round(k * spread)));
+  // At least k: count - 1 >= k was checked above, and spread >= 1.
+  const candidates = Math.min(count - 1, Math.round(k * spread));
   const found = knn(local, candidates);
   const ranks = spreadRanks(k, candidates);
   const indices = new Uint32Array(count * k);
@@ -114,6 +113,12 @@ export function buildNeighbourGraph(
     }
   }
   return { count, k, points, indices, weights, restDistances };
+}
+
+/** Throws unless `spread` is a finite number >= 1 (`where` names the caller). */
+export function checkNeighbourSpread(spread: number, where: string): void {
+  if (!(spread >= 1 && Number.isFinite(spread)))
+    throw new RangeError(`${where}: spread must be a finite number >= 1, got ${spread}`);
 }
 
 /** The ranks (0 = nearest) kept out of `candidates`: the floor(k/2) nearest, then the rest evenly up to the last. */
