@@ -3,7 +3,8 @@ import { Adam } from './adam.js';
 import { type CloudParamName, cloneCloud, cloudAdamGroups } from './cloud.js';
 import { accumulateScreenGradients, createDensifyState, densifyAndPrune, resetOpacities } from './densify.js';
 import { depthLoss } from './loss/depth-loss.js';
-import { imageLoss } from './loss/image-loss.js';
+import { imageLoss, SSIM_RADIUS } from './loss/image-loss.js';
+import { cropPlanes, growRegion, type PixelRegion, placePlanes } from './loss/region.js';
 import { type RenderResult, renderGaussians, renderGaussiansBackward } from './render.js';
 import type { GaussianCloud, PixelConvention, TileRasterizer } from './types.js';
 
@@ -26,11 +27,12 @@ export interface FitView {
 /**
  * A differentiable transform of the rendered colour before the loss, per view (the tracker's per-camera colour
  * correction): `apply` maps the render, `backward` maps dL/d(output) to dL/d(render) and may accumulate the
- * gradients of its own parameters, `step` updates them once per iteration.
+ * gradients of its own parameters, `step` updates them once per iteration. With `region`, `rgb` (and `grad`) are that
+ * crop of the view's image (cropPlanes' layout) and the transform is pointwise, so the crop of its output.
  */
 export interface ColorTransform {
-  apply(view: number, rgb: Float32Array): Float32Array;
-  backward(view: number, rgb: Float32Array, grad: Float32Array): Float32Array;
+  apply(view: number, rgb: Float32Array, region?: PixelRegion): Float32Array;
+  backward(view: number, rgb: Float32Array, grad: Float32Array, region?: PixelRegion): Float32Array;
   step(): void;
 }
 
@@ -206,6 +208,18 @@ export function fitGaussians(
   return { cloud, losses, densifications };
 }
 
+/** Options of viewLoss. */
+export interface ViewLossOptions
+  extends Pick<FitOptions, 'ssimWeight' | 'imageWeight' | 'extraWeight' | 'colorTransform'> {
+  /**
+   * A rectangle outside which the render, its colour transform and the targets are all zero (a render on black
+   * against masked targets: the rendered tiles united with the mask's box). The loss is then computed on that
+   * rectangle grown by the SSIM window's reach and scaled to the whole image: the same value and gradient as
+   * without it, to rounding, for a fraction of the pixels. A wrong rectangle gives a wrong loss.
+   */
+  contentRegion?: PixelRegion;
+}
+
 /**
  * The loss of one rendered view and its gradient image (planar, colour then extras): imageWeight x the colour loss
  * (after the optional colour transform) + extraWeight x the extra-channel loss.
@@ -215,23 +229,88 @@ export function viewLoss(
   view: FitView,
   viewIndex: number,
   image: Float32Array,
-  options: Pick<FitOptions, 'ssimWeight' | 'imageWeight' | 'extraWeight' | 'colorTransform'>,
+  options: ViewLossOptions,
 ): { loss: number; colorLoss: number; extraLoss: number; dImage: Float32Array } {
   const { width: W, height: H } = view.camera;
   const plane = W * H;
+  const E = cloud.extraChannels;
+  if (image.length !== (3 + E) * plane)
+    throw new RangeError(
+      `viewLoss: image has ${image.length} values, expected (3 + ${E} extra channels) x ${W} x ${H}`,
+    );
+  const extraWeight = options.extraWeight ?? 0;
+  const withExtras = extraWeight > 0 && view.extraTarget !== undefined && E > 0;
+  if (options.contentRegion !== undefined) {
+    const dImage = new Float32Array(image.length);
+    const region = growRegion(options.contentRegion, 2 * SSIM_RADIUS, W, H);
+    const pixels = Math.max(0, region.width) * Math.max(0, region.height);
+    if (pixels === 0) {
+      // Render and targets black everywhere: nothing to fit.
+      return { loss: 0, colorLoss: 0, extraLoss: 0, dImage };
+    }
+    if (pixels < plane) {
+      const share = pixels / plane;
+      const crop = (planes: Float32Array, channels: number) =>
+        cropPlanes(planes, channels, W, H, region) as Float32Array;
+      const loss = viewLossOn(
+        crop(image, 3 + E),
+        crop(view.target, 3),
+        withExtras && view.extraTarget ? crop(view.extraTarget, E) : undefined,
+        E,
+        region.width,
+        region.height,
+        viewIndex,
+        options,
+        region,
+      );
+      // Outside the region L1 is 0 and SSIM 1: the whole image's means are the region's times its share.
+      placePlanes(loss.dImage, 3 + E, W, H, region, dImage, share);
+      return {
+        loss: share * loss.loss,
+        colorLoss: share * loss.colorLoss,
+        extraLoss: share * loss.extraLoss,
+        dImage,
+      };
+    }
+  }
+  return viewLossOn(
+    image,
+    view.target,
+    withExtras ? view.extraTarget : undefined,
+    E,
+    W,
+    H,
+    viewIndex,
+    options,
+    undefined,
+  );
+}
+
+/** viewLoss on whole planes of `width` x `height` pixels: the full image, or the crop `region` of it. */
+function viewLossOn(
+  image: Float32Array,
+  target: Float32Array,
+  extraTarget: Float32Array | undefined,
+  extraChannels: number,
+  width: number,
+  height: number,
+  viewIndex: number,
+  options: ViewLossOptions,
+  region: PixelRegion | undefined,
+): { loss: number; colorLoss: number; extraLoss: number; dImage: Float32Array } {
+  const plane = width * height;
   const rendered = image.subarray(0, 3 * plane);
   const transform = options.colorTransform;
-  const rgb = transform ? transform.apply(viewIndex, rendered) : rendered;
-  const colour = imageLoss(rgb, view.target, 3, W, H, { ssimWeight: options.ssimWeight });
+  const rgb = transform ? transform.apply(viewIndex, rendered, region) : rendered;
+  const colour = imageLoss(rgb, target, 3, width, height, { ssimWeight: options.ssimWeight });
   const imageWeight = options.imageWeight ?? 1;
   const dImage = new Float32Array(image.length);
-  const dRgb = transform ? transform.backward(viewIndex, rendered, colour.grad) : colour.grad;
+  const dRgb = transform ? transform.backward(viewIndex, rendered, colour.grad, region) : colour.grad;
   for (let i = 0; i < dRgb.length; i++) dImage[i] = imageWeight * dRgb[i];
   let extraLoss = 0;
   const extraWeight = options.extraWeight ?? 0;
-  if (extraWeight > 0 && view.extraTarget && cloud.extraChannels > 0) {
-    const E = cloud.extraChannels;
-    const extra = imageLoss(image.subarray(3 * plane), view.extraTarget, E, W, H, {
+  if (extraTarget !== undefined) {
+    const extra = imageLoss(image.subarray(3 * plane), extraTarget, extraChannels, width, height, {
       ssimWeight: options.ssimWeight,
     });
     extraLoss = extra.value;

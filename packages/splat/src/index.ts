@@ -9,6 +9,7 @@ export * from './io.js';
 export * from './loss/depth-loss.js';
 export * from './loss/image-loss.js';
 export * from './loss/l1.js';
+export * from './loss/region.js';
 export * from './loss/ssim.js';
 export * from './metrics.js';
 export * from './project.js';

@@ -119,7 +119,8 @@ function renderResult(
 /**
  * Gradients of a loss with respect to the cloud, given dL/d(image) (planar like `result.image`) and optionally
  * dL/d(alpha) and, for a render with `depth`, dL/d(depthSum). `result` must come from renderGaussians on the same
- * cloud and camera.
+ * cloud and camera. `meanwhile`: the caller's work that does not need these gradients, run on this thread while the
+ * rasteriser's workers start the tile pass (TileRasterizer.backward).
  */
 export function renderGaussiansBackward(
   cloud: GaussianCloud,
@@ -129,6 +130,7 @@ export function renderGaussiansBackward(
   dAlpha?: Float32Array,
   rasterizer: TileRasterizer = result.rasterizer ?? referenceTileRasterizer,
   dDepthSum?: Float32Array,
+  meanwhile?: () => void,
 ): GaussianGradients {
   const pixels = result.width * result.height;
   if (dImage.length !== result.channels * pixels)
@@ -159,6 +161,7 @@ export function renderGaussiansBackward(
       result.background,
       dImage,
       dAlpha,
+      meanwhile,
     );
     return projectGaussiansBackward(cloud, camera, result.projection, tileGrads);
   }
@@ -173,6 +176,7 @@ export function renderGaussiansBackward(
     withZero(result.background),
     dFeatureImage,
     dAlpha,
+    meanwhile,
   );
   // Split the depth channel's per-Gaussian gradient off, and chain it through z = (row 3 of world-to-camera) . mean.
   const n = cloud.count;

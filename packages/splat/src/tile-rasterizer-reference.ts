@@ -309,6 +309,9 @@ export const referenceTileRasterizer: TileRasterizer = {
   name: 'reference',
   forward: (projected, bins, width, height, background) =>
     rasterizeTilesForward(projected, bins, width, height, background, float32),
-  backward: (projected, bins, forward, background, dFeatures, dAlpha) =>
-    rasterizeTilesBackward(projected, bins, forward, background, dFeatures, dAlpha, float32),
+  backward: (projected, bins, forward, background, dFeatures, dAlpha, meanwhile) => {
+    // One thread: the caller's work first, then the pass.
+    meanwhile?.();
+    return rasterizeTilesBackward(projected, bins, forward, background, dFeatures, dAlpha, float32);
+  },
 };

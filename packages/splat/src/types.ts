@@ -148,7 +148,8 @@ export interface TileRasterizer {
   ): TileForwardResult;
   /**
    * `dFeatures`: dL/d(features image), planar like TileForwardResult.features. `dAlpha`: dL/d(alpha image), or
-   * undefined for zero.
+   * undefined for zero. `meanwhile`: the caller's own work, independent of this pass, run on the calling thread
+   * while other threads rasterise (a rasteriser without threads runs it first); the pass returns after both.
    */
   backward(
     projected: ProjectedGaussians,
@@ -157,6 +158,7 @@ export interface TileRasterizer {
     background: Float32Array,
     dFeatures: Float32Array,
     dAlpha: Float32Array | undefined,
+    meanwhile?: () => void,
   ): TileBackwardResult;
   /** Releases workers, if any. */
   dispose?(): void;

@@ -208,6 +208,50 @@ describe('wasm tile rasteriser', () => {
     for (const field of GRADIENT_FIELDS) assert.deepEqual(again[field], g1[field], field);
   });
 
+  test('work given to the backward pass runs once, while the workers rasterise, and changes no result', () => {
+    const scene = randomScene({ width: 96, height: 70, count: 4000, channels: 4, seed: 13 });
+    const { projected, bins, width, height, background } = scene;
+    const { dFeatures, dAlpha } = backwardInputs(scene, 14, true);
+    for (const threads of [1, 2]) {
+      const r = wasm(threads);
+      const fwd = r.forward(projected, bins, width, height, background);
+      const plain = r.backward(projected, bins, fwd, background, dFeatures, dAlpha);
+      let calls = 0;
+      const overlapped = r.backward(projected, bins, fwd, background, dFeatures, dAlpha, () => {
+        calls++;
+        // Long enough for a worker to take tiles meanwhile (the kernels must not depend on thread 0's share).
+        const until = performance.now() + 5;
+        while (performance.now() < until);
+      });
+      assert.equal(calls, 1);
+      for (const field of GRADIENT_FIELDS)
+        assert.deepEqual(overlapped[field], plain[field], `${field}, ${threads} thread(s)`);
+      // A throw is passed on after the workers are done, and the rasteriser stays usable.
+      assert.throws(
+        () =>
+          r.backward(projected, bins, fwd, background, dFeatures, dAlpha, () => {
+            throw new Error('caller failed');
+          }),
+        /caller failed/,
+      );
+      const after = r.backward(projected, bins, fwd, background, dFeatures, dAlpha);
+      for (const field of GRADIENT_FIELDS)
+        assert.deepEqual(after[field], plain[field], `${field} after a throw`);
+    }
+    let referenceCalls = 0;
+    const fwd = referenceTileRasterizer.forward(projected, bins, width, height, background);
+    referenceTileRasterizer.backward(
+      projected,
+      bins,
+      fwd,
+      background,
+      dFeatures,
+      dAlpha,
+      () => referenceCalls++,
+    );
+    assert.equal(referenceCalls, 1);
+  });
+
   test('grows its memory for a larger call after a small one, and handles empty scenes', () => {
     const r = wasm(2);
     const small = randomScene({ width: 20, height: 20, count: 10, channels: 3, seed: 21 });

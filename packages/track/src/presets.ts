@@ -5,7 +5,8 @@
  * the paper's table 1. Weights from reference-implementation.md 3.5; the reference's misplaced y floor term is
  * replaced by a table term (no Gaussian below z = 0). gs-dynamics differs from the reference in five more ways
  * (docs/tracking.md): occlusion handling, a depth loss, a coarse rigid alignment before each later frame, no
- * constant-velocity prediction (each later frame starts from the previous one), and wider neighbourhoods.
+ * constant-velocity prediction (each later frame starts from the previous one), wider neighbourhoods, and the colour
+ * offset added on the object's pixels only.
  */
 export interface TrackWeights {
   image: number;
@@ -52,6 +53,12 @@ export interface TrackPreset {
    * k nearest (dyn3dgs); gs-dynamics keeps the 10 nearest and spreads the other 10 over the 100 nearest.
    */
   neighbourSpread: number;
+  /**
+   * At frames t > 0, add the frozen colour correction's offset only on the capture mask's pixels (not in the
+   * reference, which adds it everywhere): the masked target is black off the object, and so is the render where no
+   * Gaussian is, so the image loss can crop to the object instead of comparing a whole frame of offset with black.
+   */
+  colorOffsetOnMask: boolean;
 }
 
 export type PresetName = TrackPreset['name'];
@@ -79,6 +86,7 @@ export function trackPreset(name: PresetName, object: string | undefined): Track
       minVisibleWeight: 0,
       velocityScale: 1,
       neighbourSpread: 1,
+      colorOffsetOnMask: false,
     };
   const cloth = object === 'cloth';
   return {
@@ -101,5 +109,6 @@ export function trackPreset(name: PresetName, object: string | undefined): Track
     minVisibleWeight: 0,
     velocityScale: 0,
     neighbourSpread: 5,
+    colorOffsetOnMask: true,
   };
 }

@@ -6,18 +6,24 @@ import {
   checkCloud,
   cloneCloud,
   cloudFromPointCloud,
+  cropPlanes,
   type FitView,
   fitGaussians,
   type GaussianCloud,
   type GaussianGradients,
   initialPoints,
   loadFrameViews,
+  maskRegion,
   type PixelConvention,
+  type PixelRegion,
+  type RenderResult,
   referenceLearningRates,
+  renderedRegion,
   renderGaussians,
   renderGaussiansBackward,
   sceneRadius,
   type TileRasterizer,
+  uniteRegions,
   usesDepth,
   viewDepthLoss,
   viewLoss,
@@ -35,7 +41,12 @@ import {
   DEFAULT_NEIGHBOURS,
   type NeighbourGraph,
 } from './losses/neighbours.js';
-import { createPhysicalWorkspace, physicalLosses } from './losses/physical-priors.js';
+import {
+  addPhysicalGradients,
+  createPhysicalWorkspace,
+  type PhysicalValues,
+  physicalPriors,
+} from './losses/physical-priors.js';
 import { addTableLoss } from './losses/table.js';
 import { fillOccluded, occludedPixels } from './occlusion.js';
 import { type PresetName, type TrackPreset, type TrackWeights, trackPreset } from './presets.js';
@@ -79,6 +90,8 @@ export interface TrackOptions {
    * would.
    */
   firstFrame?: FirstFrameFit;
+  /** Override the preset's colorOffsetOnMask (gs-dynamics on, dyn3dgs off). */
+  colorOffsetOnMask?: boolean;
   /** Override the preset's occlusion handling (occlusion.ts): gs-dynamics on, dyn3dgs off. */
   occlusionAware?: boolean;
   pixelConvention?: PixelConvention;
@@ -173,6 +186,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   // Checked here, before the minutes of the frame-0 fit, not only when the graph is built after it.
   checkNeighbourSpread(neighbourSpread, 'trackEpisode: neighbourSpread');
   const occlusionAware = options.occlusionAware ?? preset.occlusionAware;
+  const colorOffsetOnMask = options.colorOffsetOnMask ?? preset.colorOffsetOnMask;
   const perLaterFrame = alignIters + iters;
   const totalIterations = itersFirst + (T - 1) * perLaterFrame;
   const reportLater = (frame: number, it: number, loss: number, gaussians: number) =>
@@ -254,7 +268,6 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   ];
   const adam = new Adam(groups);
   const backgroundColour = new Float32Array(3 + frame0.extraChannels);
-  const frozenAffine = fixedAffine(colorAffine);
 
   for (let t = 1; t < T; t++) {
     started = performance.now();
@@ -277,8 +290,15 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
     normaliseQuaternions(tracked.quaternions);
     // New frame, new landscape: zero the moments but keep the step count (bias correction stays near 1).
     adam.resetMoments();
+    const offsetMasks = colorOffsetOnMask ? raw.masks : undefined;
+    const frozenAffine = fixedAffine(colorAffine, offsetMasks, episode.cameras);
+    // With the offset on the masks only, a render on black and the masked targets are black outside the rendered
+    // tiles and the mask's box: the image loss need only look there (viewLoss's contentRegion).
+    const maskBoxes = offsetMasks?.map((mask, c) =>
+      maskRegion(mask, episode.cameras[c].width, episode.cameras[c].height),
+    );
     const occlusion = occlusionAware
-      ? frameOcclusion(depths, raw.masks, views, colorAffine, (camera) =>
+      ? frameOcclusion(depths, raw.masks, views, colorAffine, offsetMasks !== undefined, (camera) =>
           renderGaussians(tracked, camera, {
             background: backgroundColour,
             pixelConvention,
@@ -307,8 +327,32 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         imageWeight: w.image,
         extraWeight: hasMasks ? w.seg : 0,
         colorTransform: frozenAffine,
+        contentRegion: maskBoxes ? contentRegion(result, maskBoxes[v]) : undefined,
       });
       const depth = withDepth ? viewDepthLoss(view, result, depthWeight) : undefined;
+      const aligning = it < alignIters;
+      // Rigidity, rotation similarity, isometry, table and background at the same parameters, computed while the
+      // rasteriser's workers run the backward tile pass (their weighted gradients wait in the workspace).
+      let physical: PhysicalValues | undefined;
+      const priors = () => {
+        physical = physicalPriors(
+          {
+            graph,
+            means: tracked.means,
+            quaternions: tracked.quaternions,
+            prevMeans,
+            prevQuaternions,
+            table: { indices: foreground },
+            background: {
+              indices: background,
+              means0: frame0.means,
+              quaternions0: frame0.quaternions,
+            },
+          },
+          w,
+          physicalWorkspace,
+        );
+      };
       const grads = renderGaussiansBackward(
         tracked,
         view.camera,
@@ -317,8 +361,9 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         depth?.dAlpha,
         options.rasterizer,
         depth?.dDepthSum,
+        aligning ? undefined : priors,
       );
-      if (it < alignIters) {
+      if (aligning) {
         // A rigid motion of the whole object leaves rigidity, rotation similarity and isometry as they are (their
         // gradients project to zero on it) and does not move the background: of the priors only the table counts.
         tableScratch.fill(0);
@@ -347,26 +392,8 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         reportLater(t, it, image.loss, N);
         continue;
       }
-      // Rigidity, rotation similarity, isometry, table and background, their weighted gradients added to the
-      // render's in place.
-      const physical = physicalLosses(
-        {
-          graph,
-          means: tracked.means,
-          quaternions: tracked.quaternions,
-          prevMeans,
-          prevQuaternions,
-          table: { indices: foreground },
-          background: {
-            indices: background,
-            means0: frame0.means,
-            quaternions0: frame0.quaternions,
-          },
-        },
-        w,
-        physicalWorkspace,
-        grads,
-      );
+      if (physical === undefined) throw new Error('trackEpisode: the rasteriser did not run the priors');
+      addPhysicalGradients(physicalWorkspace, grads);
       let total = image.loss + physical.weighted + (depth?.loss ?? 0);
       last = {
         image: image.colorLoss,
@@ -433,6 +460,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
       minVisibleWeight,
       velocityScale,
       neighbourSpread,
+      colorOffsetOnMask,
       weights: w,
     },
   };
@@ -471,6 +499,7 @@ function frameOcclusion(
   masks: Uint8Array[] | undefined,
   views: FitView[],
   affine: ColorAffine,
+  offsetOnMask: boolean,
   renderPredicted: (camera: FitView['camera']) => { alpha: Float32Array; medianDepth: Float32Array },
 ) {
   if (depths === undefined || masks === undefined) return undefined;
@@ -483,7 +512,8 @@ function frameOcclusion(
     );
   }
   // Working copies of the targets of the cameras with occluded pixels, and the frozen colour correction that maps
-  // a render into the target's space (identity for the segmentation channels).
+  // a render into the target's space (identity for the segmentation channels). Occluded pixels are off the mask, so
+  // with the offset on the mask only they get the gain alone.
   const masked: FitView[] = views.map((view, c) =>
     occluded[c].length === 0
       ? view
@@ -496,7 +526,9 @@ function frameOcclusion(
         },
   );
   const gains = views.map((_, c) => [0, 1, 2].map((ch) => Math.exp(affine.logGain[3 * c + ch])));
-  const offsets = views.map((_, c) => affine.offset.subarray(3 * c, 3 * c + 3));
+  const offsets = views.map((_, c) =>
+    offsetOnMask ? new Float32Array(3) : affine.offset.subarray(3 * c, 3 * c + 3),
+  );
   const segChannels = views.map((v) => (v.extraTarget?.length ?? 0) / (v.camera.width * v.camera.height));
   const segGains = segChannels.map((e) => new Array<number>(e).fill(1));
   const segOffsets = segChannels.map((e) => new Array<number>(e).fill(0));
@@ -615,13 +647,33 @@ function colorAffineTransform(affine: ColorAffine): ColorTransform {
   };
 }
 
-/** After frame 0 the colour affine is frozen: applied, never updated. */
-function fixedAffine(affine: ColorAffine): ColorTransform {
+/**
+ * After frame 0 the colour affine is frozen: applied, never updated; with `offsetMasks` (per camera) its offset only
+ * on the masks' pixels.
+ */
+function fixedAffine(
+  affine: ColorAffine,
+  offsetMasks: Uint8Array[] | undefined,
+  cameras: readonly { width: number; height: number }[],
+): ColorTransform {
+  const offsetMask = (view: number, region: PixelRegion | undefined) => {
+    const mask = offsetMasks?.[view];
+    if (mask === undefined || region === undefined) return mask;
+    const { width, height } = cameras[view];
+    return Uint8Array.from(cropPlanes(mask, 1, width, height, region));
+  };
   return {
-    apply: (view, rgb) => applyColorAffine(rgb, affine, view),
-    backward: (view, rgb, grad) => colorAffineBackward(rgb, grad, affine, view).gradImage,
+    apply: (view, rgb, region) => applyColorAffine(rgb, affine, view, offsetMask(view, region)),
+    backward: (view, rgb, grad, region) =>
+      colorAffineBackward(rgb, grad, affine, view, offsetMask(view, region)).gradImage,
     step: () => {},
   };
+}
+
+/** Where a render on black or the masked targets can be non-zero: the rendered tiles and the mask's box. */
+function contentRegion(result: RenderResult, maskBox: PixelRegion | undefined): PixelRegion {
+  const rendered = renderedRegion(result.bins, result.width, result.height);
+  return uniteRegions([rendered, maskBox]) ?? { x: 0, y: 0, width: 0, height: 0 };
 }
 
 function normaliseQuaternions(q: Float32Array): void {

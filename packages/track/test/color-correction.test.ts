@@ -33,7 +33,7 @@ test('the new affine is the identity; a known gain and offset give exp(m) im + c
   assert.throws(() => createColorAffine(0), /positive integer/);
 });
 
-test('colour affine gradients (image, logGain, offset) match finite differences', () => {
+function checkGradients(offsetMask: Uint8Array | undefined): void {
   const rng = new Random(32);
   const image = randomImage(rng);
   const affine = createColorAffine(3);
@@ -45,12 +45,12 @@ test('colour affine gradients (image, logGain, offset) match finite differences'
   // L = sum(v * im'), so dL/dim' = v.
   const v = Float32Array.from({ length: image.length }, () => rng.uniform(-1, 1));
   const loss = () => {
-    const out = applyColorAffine(image, affine, camera);
+    const out = applyColorAffine(image, affine, camera, offsetMask);
     let s = 0;
     for (let p = 0; p < out.length; p++) s += v[p] * out[p];
     return s;
   };
-  const { gradImage, gradLogGain, gradOffset } = colorAffineBackward(image, v, affine, camera);
+  const { gradImage, gradLogGain, gradOffset } = colorAffineBackward(image, v, affine, camera, offsetMask);
   // Parameters are float32, so the step is a power of two (exactly representable perturbations) and the tolerance
   // covers float32 rounding of the outputs: ~90 outputs of size ~1 at 6e-8 each over 2h.
   const h = 1 / 64;
@@ -79,4 +79,28 @@ test('colour affine gradients (image, logGain, offset) match finite differences'
     assert.ok(Math.abs(gradOffset[ch]) > 1e-3);
   }
   assert.throws(() => colorAffineBackward(image, new Float32Array(3), affine, camera), /gradOut/);
+}
+
+test('colour affine gradients (image, logGain, offset) match finite differences', () =>
+  checkGradients(undefined));
+
+test('with an offset mask the offset is added, and its gradient summed, on the mask only', () => {
+  // Every other pixel: the offset gradient is then a different sum from the unmasked one.
+  const mask = Uint8Array.from({ length: W * H }, (_, p) => (p % 2 === 0 ? 1 : 0));
+  checkGradients(mask);
+  const image = randomImage(new Random(33));
+  const affine = createColorAffine(1);
+  affine.logGain.set([0, Math.log(2), 0]);
+  affine.offset.set([0.5, 0.25, -0.125]);
+  const plane = W * H;
+  const out = applyColorAffine(image, affine, 0, mask);
+  const plain = applyColorAffine(image, affine, 0);
+  for (let p = 0; p < plane; p++) {
+    // Off the mask the gain alone; on it what the unmasked correction gives.
+    assert.equal(out[p], mask[p] ? plain[p] : image[p], `red ${p}`);
+    assert.equal(out[2 * plane + p], mask[p] ? plain[2 * plane + p] : image[2 * plane + p], `blue ${p}`);
+    if (!mask[p]) assert.ok(Math.abs(out[plane + p] - 2 * image[plane + p]) < 3e-7, `green ${p}`);
+    else assert.equal(out[plane + p], plain[plane + p]);
+  }
+  assert.throws(() => applyColorAffine(image, affine, 0, new Uint8Array(3)), /offsetMask has 3 values/);
 });

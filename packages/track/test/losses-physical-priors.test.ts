@@ -5,12 +5,14 @@ import { addBackgroundLoss, backgroundLoss } from '../src/losses/background.js';
 import type { Values } from '../src/losses/loss-types.js';
 import { buildNeighbourGraph, type NeighbourGraph } from '../src/losses/neighbours.js';
 import {
+  addPhysicalGradients,
   createPhysicalWorkspace,
   MAX_GAUSSIANS,
   type PhysicalPriorInputs,
   type PhysicalValues,
   type PhysicalWeights,
   physicalLosses,
+  physicalPriors,
 } from '../src/losses/physical-priors.js';
 import {
   isometryLoss,
@@ -180,6 +182,22 @@ test('a reused workspace gives the same result as a fresh one (no state leaks be
   const v2 = physicalLosses(b, WEIGHTS, createPhysicalWorkspace(a.graph, 80), fresh);
   assert.deepEqual(v1, v2);
   assert.deepEqual(reused, fresh);
+});
+
+test('the priors in two steps (physicalPriors, then addPhysicalGradients) equal physicalLosses', () => {
+  const x = scene(36, 120, 10);
+  const oneStep = startGradients(new Random(3), 120);
+  const twoSteps = startGradients(new Random(3), 120);
+  const want = physicalLosses(x, WEIGHTS, createPhysicalWorkspace(x.graph, 120), oneStep);
+  const workspace = createPhysicalWorkspace(x.graph, 120);
+  const got = physicalPriors(x, WEIGHTS, workspace);
+  assert.deepEqual(got, want);
+  addPhysicalGradients(workspace, twoSteps);
+  assert.deepEqual(twoSteps, oneStep);
+  assert.throws(
+    () => addPhysicalGradients(workspace, { means: new Float64Array(3), quaternions: new Float64Array(480) }),
+    /addPhysicalGradients: grads.means\/grads.quaternions have 3\/480 values, expected 360\/480/,
+  );
 });
 
 test('float32 gradients (as the tracker holds them) match the separate float32 losses added in float32', () => {

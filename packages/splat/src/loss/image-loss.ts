@@ -1,5 +1,6 @@
 import { checkImages, maskWeights, type PixelMask, type PlanarImage } from './image.js';
 import { signOf } from './l1.js';
+import { cropPlanes, growRegion, type PixelRegion, placePlanes } from './region.js';
 import { ssimCore, ssimCoreReference } from './ssim.js';
 
 export interface ImageLossOptions {
@@ -47,8 +48,8 @@ export function imageLoss(
   }
   const boxPixels = box.width * box.height;
   if (boxPixels > 0.7 * width * height) return imageLossDense(pred, target, channels, width, height, options);
-  const cropPred = crop(pred, channels, width, height, box);
-  const cropTarget = crop(target, channels, width, height, box);
+  const cropPred = cropPlanes(pred, channels, width, height, box);
+  const cropTarget = cropPlanes(target, channels, width, height, box);
   // Re-normalise the box's means to the whole image (outside it L1 is 0 and SSIM 1); its gradient comes scaled.
   const share = boxPixels / (width * height);
   const inner = denseLoss(cropPred, cropTarget, channels, box.width, box.height, options, share);
@@ -56,11 +57,7 @@ export function imageLoss(
   const ssimMean = inner.ssim * share + (1 - share);
   const w = options.ssimWeight ?? 0.2;
   const grad = new Float32Array(channels * width * height);
-  for (let c = 0; c < channels; c++)
-    for (let y = 0; y < box.height; y++) {
-      const src = (c * box.height + y) * box.width;
-      grad.set(inner.grad.subarray(src, src + box.width), (c * height + box.y + y) * width + box.x);
-    }
+  placePlanes(inner.grad, channels, width, height, box, grad);
   return { value: (1 - w) * l1 + w * (1 - ssimMean), l1, ssim: ssimMean, grad };
 }
 
@@ -72,14 +69,7 @@ export interface ImageLossResult {
 }
 
 /** Radius of the 11x11 SSIM window: how far a pixel's SSIM reaches. */
-const SSIM_RADIUS = 5;
-
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export const SSIM_RADIUS = 5;
 
 /**
  * The pixels where either image is non-zero in some channel, grown by `margin` and clipped to the image;
@@ -93,7 +83,7 @@ function contentBox(
   width: number,
   height: number,
   margin: number,
-): Box | undefined {
+): PixelRegion | undefined {
   let x0 = width;
   let y0 = height;
   let x1 = -1;
@@ -115,25 +105,7 @@ function contentBox(
       y1 = Math.max(y1, y);
     }
   if (x1 < 0) return undefined;
-  const bx = Math.max(0, x0 - margin);
-  const by = Math.max(0, y0 - margin);
-  return {
-    x: bx,
-    y: by,
-    width: Math.min(width - 1, x1 + margin) - bx + 1,
-    height: Math.min(height - 1, y1 + margin) - by + 1,
-  };
-}
-
-function crop(image: PlanarImage, channels: number, width: number, height: number, box: Box): PlanarImage {
-  const size = channels * box.width * box.height;
-  const out = image instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
-  for (let c = 0; c < channels; c++)
-    for (let y = 0; y < box.height; y++) {
-      const src = (c * height + box.y + y) * width + box.x;
-      out.set(image.subarray(src, src + box.width), (c * box.height + y) * box.width);
-    }
-  return out;
+  return growRegion({ x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }, margin, width, height);
 }
 
 /**

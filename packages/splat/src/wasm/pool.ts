@@ -61,8 +61,14 @@ export class KernelPool {
     return this.workerCount + 1;
   }
 
-  /** Runs `command` on every thread and returns when all are done; throws what a failed worker reported. */
-  run(command: number): void {
+  /**
+   * Runs `command` on every thread and returns when all are done; throws what a failed worker reported.
+   * `meanwhile` runs on this thread after the workers have started and before this thread joins them: the kernels
+   * take tiles from a shared counter, so the workers do the tiles it has no time for, and a core that would
+   * otherwise wait for the main thread's serial work does the command. If it throws, this thread leaves the tiles to
+   * the workers, waits for them (they read the shared memory the next call reuses), then rethrows.
+   */
+  run(command: number, meanwhile?: () => void): void {
     if (this.disposed) throw new Error('splat wasm: the rasteriser was disposed');
     this.awaitStarted();
     const w = this.words;
@@ -72,6 +78,7 @@ export class KernelPool {
     Atomics.notify(w, SYNC.generation);
     let mainError: unknown;
     try {
+      meanwhile?.();
       this.kernels.run(CONTROL_BASE, command, 0);
     } catch (e) {
       mainError = e;

@@ -41,8 +41,8 @@ export function createWasmTileRasterizer(options: WasmRasterizerOptions = {}): T
     name: 'wasm-simd',
     forward: (projected, bins, width, height, background) =>
       forward(kernels, pool, arena, projected, bins, width, height, background),
-    backward: (projected, bins, fwd, background, dFeatures, dAlpha) =>
-      backward(kernels, pool, arena, projected, bins, fwd, background, dFeatures, dAlpha),
+    backward: (projected, bins, fwd, background, dFeatures, dAlpha, meanwhile) =>
+      backward(kernels, pool, arena, projected, bins, fwd, background, dFeatures, dAlpha, meanwhile),
     dispose: () => pool.dispose(),
   };
 }
@@ -219,6 +219,7 @@ function backward(
   background: Float32Array,
   dFeatures: Float32Array,
   dAlpha: Float32Array | undefined,
+  meanwhile: (() => void) | undefined,
 ): TileBackwardResult {
   const { width, height } = fwd;
   checkInputs(projected, bins, width, height);
@@ -256,7 +257,8 @@ function backward(
   set(CTL.contributors, contributors);
   set(CTL.entryGradients, entryGradients);
   set(CTL.gradients, gradients);
-  pool.run(COMMAND.backward);
+  // The longer of the two commands: the workers take tiles while this thread does the caller's work, then joins them.
+  pool.run(COMMAND.backward, meanwhile);
   pool.run(COMMAND.reduce);
   const plane = (q: number) => arena.f32(gradients + q * count * 4, count).slice();
   return {

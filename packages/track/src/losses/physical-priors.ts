@@ -96,15 +96,26 @@ export function physicalLosses(
   workspace: PhysicalWorkspace,
   grads: { means: Values; quaternions: Values },
 ): PhysicalValues {
+  // The priors write only to the workspace, so a throw from either step leaves `grads` as it was.
+  const values = physicalPriors(x, weights, workspace);
+  addPhysicalGradients(workspace, grads, 'physicalLosses');
+  return values;
+}
+
+/**
+ * physicalLosses in two steps, so that the tracker can compute the priors while the rasteriser's workers run the
+ * render's backward pass, before the render's gradients exist: this one returns the values and leaves the weighted
+ * gradients in `workspace.gradMeans` and `workspace.gradQuaternions`; addPhysicalGradients adds them to the caller's.
+ */
+export function physicalPriors(
+  x: PhysicalPriorInputs,
+  weights: PhysicalWeights,
+  workspace: PhysicalWorkspace,
+): PhysicalValues {
   const n = checkPhysicalInputs(x, 'physicalLosses', true);
   if (workspace.graph !== x.graph || workspace.n !== n) {
     throw new RangeError(
       `physicalLosses: workspace was made for another graph or cloud size (n = ${workspace.n}, here ${n}); create it with createPhysicalWorkspace(graph, ${n})`,
-    );
-  }
-  if (grads.means.length !== 3 * n || grads.quaternions.length !== 4 * n) {
-    throw new RangeError(
-      `physicalLosses: grads.means/grads.quaternions have ${grads.means.length}/${grads.quaternions.length} values, expected ${3 * n}/${4 * n}`,
     );
   }
   const { means, quaternions, prevQuaternions, table, background } = x;
@@ -157,10 +168,23 @@ export function physicalLosses(
     weights.iso * values.iso +
     weights.table * values.table +
     weights.bg * values.bg;
-
-  addInto(grads.means, gradMeans);
-  addInto(grads.quaternions, gradQuaternions);
   return values;
+}
+
+/** Adds the weighted gradients that physicalPriors left in the workspace to `grads` (3N means, 4N quaternions). */
+export function addPhysicalGradients(
+  workspace: PhysicalWorkspace,
+  grads: { means: Values; quaternions: Values },
+  caller = 'addPhysicalGradients',
+): void {
+  const { n } = workspace;
+  if (grads.means.length !== 3 * n || grads.quaternions.length !== 4 * n) {
+    throw new RangeError(
+      `${caller}: grads.means/grads.quaternions have ${grads.means.length}/${grads.quaternions.length} values, expected ${3 * n}/${4 * n}`,
+    );
+  }
+  addInto(grads.means, workspace.gradMeans);
+  addInto(grads.quaternions, workspace.gradQuaternions);
 }
 
 /**
