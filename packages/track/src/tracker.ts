@@ -333,9 +333,8 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
       const aligning = it < alignIters;
       // Rigidity, rotation similarity, isometry, table and background at the same parameters, computed while the
       // rasteriser's workers run the backward tile pass (their weighted gradients wait in the workspace).
-      let physical: PhysicalValues | undefined;
-      const priors = () => {
-        physical = physicalPriors(
+      const priors = () =>
+        physicalPriors(
           {
             graph,
             means: tracked.means,
@@ -352,7 +351,7 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
           w,
           physicalWorkspace,
         );
-      };
+      let physical: PhysicalValues | undefined;
       const grads = renderGaussiansBackward(
         tracked,
         view.camera,
@@ -361,7 +360,11 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         depth?.dAlpha,
         options.rasterizer,
         depth?.dDepthSum,
-        aligning ? undefined : priors,
+        aligning
+          ? undefined
+          : () => {
+              physical = priors();
+            },
       );
       if (aligning) {
         // A rigid motion of the whole object leaves rigidity, rotation similarity and isometry as they are (their
@@ -392,17 +395,18 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         reportLater(t, it, image.loss, N);
         continue;
       }
-      if (physical === undefined) throw new Error('trackEpisode: the rasteriser did not run the priors');
+      // A rasteriser of the caller's that ignores `meanwhile` only costs the overlap.
+      const prior = physical ?? priors();
       addPhysicalGradients(physicalWorkspace, grads);
-      let total = image.loss + physical.weighted + (depth?.loss ?? 0);
+      let total = image.loss + prior.weighted + (depth?.loss ?? 0);
       last = {
         image: image.colorLoss,
         seg: image.extraLoss,
-        rigid: physical.rigid,
-        rot: physical.rot,
-        iso: physical.iso,
-        table: physical.table,
-        bg: physical.bg,
+        rigid: prior.rigid,
+        rot: prior.rot,
+        iso: prior.iso,
+        table: prior.table,
+        bg: prior.bg,
       };
       if (depth) last.depth = depth.rawLoss;
       if (occlusion) last.occludedPixels = occlusion.pixels;
