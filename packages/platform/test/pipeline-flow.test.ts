@@ -76,6 +76,9 @@ describe('pipeline flow', () => {
     );
     refused(spec(['c1'], { train: { epochs: 0 } }), /pipeline\.train\.epochs: /);
     refused({ ...spec(['c1']), track: { iterations: 5 } } as PipelineSpec, /pipeline\.track: .*iterations/);
+    refused(spec(['c1'], { track: { velocityScale: 1.5 } }), /pipeline\.track\.velocityScale: /);
+    refused(spec(['c1'], { track: { neighbourSpread: 0.5 } }), /pipeline\.track\.neighbourSpread: /);
+    refused(spec(['c1'], { track: { alignIters: -1 } }), /pipeline\.track\.alignIters: /);
     refused(spec(['a:b']), /captures\[0\]\.captureId: /);
     refused(spec(['c1'], { pipelineId: '../x' }), /pipeline\.pipelineId: /);
   });

@@ -85,6 +85,13 @@ export async function computeTracks(
       maxGaussians: o.points,
       frames: T,
       seed: o.seed,
+      depthWeight: o.depthWeight,
+      alignIters: o.alignIters,
+      velocityScale: o.velocityScale,
+      minVisibleWeight: o.minVisibleWeight,
+      neighbourSpread: o.neighbourSpread,
+      occlusionAware: o.occlusionAware,
+      colorOffsetOnMask: o.colorOffsetOnMask,
       rasterizer,
       onProgress: (p) =>
         onProgress({

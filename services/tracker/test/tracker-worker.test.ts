@@ -69,7 +69,8 @@ describe('tracker worker (real Redis)', () => {
         captureId: 'rope1',
         captureKey,
         outputPrefix,
-        options: TINY_TRACK,
+        // Preset overrides pass through to trackEpisode (recorded in the tracks' manifest below).
+        options: { ...TINY_TRACK, alignIters: 2, neighbourSpread: 2, colorOffsetOnMask: false },
       };
       const queue = worker.runtime.queue('track');
       const progress: number[] = [];
@@ -97,6 +98,10 @@ describe('tracker worker (real Redis)', () => {
       const tracks = await readTracks(local);
       assert.equal(tracks.manifest.frames, 4);
       assert.equal(tracks.manifest.gaussians, m.gaussians);
+      assert.equal(tracks.manifest.options.alignIters, 2);
+      assert.equal(tracks.manifest.options.neighbourSpread, 2);
+      assert.equal(tracks.manifest.options.colorOffsetOnMask, false);
+      assert.equal(tracks.manifest.options.velocityScale, 0, "the preset's where the job sets nothing");
       for (const v of tracks.means) assert.ok(Number.isFinite(v));
       const ref = JSON.parse(await readFile(join(local, CAPTURE_REF_FILE), 'utf8'));
       assert.deepEqual(ref, { captureId: 'rope1', captureKey });

@@ -38,6 +38,14 @@ export const TrackOptionsSchema = z
     frames: int(1, 10_000_000).optional(),
     seed: SeedSchema.optional(),
     video: z.boolean().optional(),
+    // Overrides of the preset's choices (TrackOptions in @gsdyn/track, `gsdyn track --help`); absent: the preset's.
+    depthWeight: z.number().min(0).max(1e6).optional(),
+    alignIters: int(0, 1_000_000).optional(),
+    velocityScale: z.number().min(0).max(1).optional(),
+    minVisibleWeight: z.number().min(0).max(1e9).optional(),
+    neighbourSpread: z.number().min(1).max(1000).optional(),
+    occlusionAware: z.boolean().optional(),
+    colorOffsetOnMask: z.boolean().optional(),
   })
   .strict();
 
