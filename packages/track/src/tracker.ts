@@ -144,6 +144,22 @@ const ALIGN_LEARNING_RATE = 6e-4;
 
 export const TRACK_DEFAULTS = { itersFirst: 3000, iters: 150, maxGaussians: 20_000, seed: 0 } as const;
 
+/**
+ * The iterations trackEpisode runs in all (TrackProgress.total), for a progress bar made before it starts: frame 0's,
+ * then each later frame's alignment and own. `alignIters` defaults to the preset's for the episode's object.
+ */
+export function plannedTrackIterations(
+  frames: number,
+  objectKind: string | undefined,
+  options: Pick<TrackOptions, 'preset' | 'itersFirst' | 'iters' | 'alignIters'> = {},
+): number {
+  const alignIters =
+    options.alignIters ?? trackPreset(options.preset ?? 'gs-dynamics', objectKind).alignIters;
+  const itersFirst = options.itersFirst ?? TRACK_DEFAULTS.itersFirst;
+  const iters = options.iters ?? TRACK_DEFAULTS.iters;
+  return itersFirst + Math.max(0, frames - 1) * (alignIters + iters);
+}
+
 /** Seg channel value of every Gaussian: all start on the object (the init points are masked). */
 const FOREGROUND = 1;
 
@@ -188,7 +204,12 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
   const occlusionAware = options.occlusionAware ?? preset.occlusionAware;
   const colorOffsetOnMask = options.colorOffsetOnMask ?? preset.colorOffsetOnMask;
   const perLaterFrame = alignIters + iters;
-  const totalIterations = itersFirst + (T - 1) * perLaterFrame;
+  const totalIterations = plannedTrackIterations(T, episode.manifest.object?.kind, {
+    preset: preset.name,
+    itersFirst,
+    iters,
+    alignIters,
+  });
   const reportLater = (frame: number, it: number, loss: number, gaussians: number) =>
     options.onProgress?.({
       frame,

@@ -9,7 +9,7 @@ import { generateEpisode } from '@gsdyn/sim';
 import { blendWeights, createWasmTileRasterizer, wasmAvailable } from '@gsdyn/splat';
 import { associatePoints, evaluateTracks, predictPoints } from '../src/metrics/index.js';
 import { tracksFromResult, writeTracks } from '../src/track-dir.js';
-import { trackEpisode } from '../src/tracker.js';
+import { plannedTrackIterations, trackEpisode } from '../src/tracker.js';
 
 let dir: string;
 before(async () => {
@@ -108,6 +108,11 @@ test('progress counts the rigid alignment iterations; bad alignIters and depthWe
   );
   assert.ok(seen.every((p) => p.total === 36));
   assert.equal(seen[35].iterations, 8);
+  // What a progress bar made beforehand expects: the same, with the preset's 30 alignment iterations by default.
+  assert.equal(plannedTrackIterations(3, 'rope', { itersFirst: 20, iters: 5, alignIters: 3 }), 36);
+  assert.equal(plannedTrackIterations(3, 'rope', { itersFirst: 20, iters: 5 }), 20 + 2 * 35);
+  assert.equal(plannedTrackIterations(3, 'rope', { preset: 'dyn3dgs', itersFirst: 20, iters: 5 }), 30);
+  assert.equal(plannedTrackIterations(1, 'rope'), 3000);
   await assert.rejects(
     trackEpisode(episodeDir, { alignIters: -1 }),
     /alignIters must be a whole number >= 0/,

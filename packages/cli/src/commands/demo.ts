@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { encodeColorPng, readEpisode, validateEpisode } from '@gsdyn/formats';
 import { generateEpisode, SIM_WORKSPACE } from '@gsdyn/sim';
 import { createWasmTileRasterizer, wasmAvailable } from '@gsdyn/splat';
-import { evaluateTracks, secondsPerLaterFrame, trackEpisode, writeTrackArtifacts } from '@gsdyn/track';
+import {
+  evaluateTracks,
+  plannedTrackIterations,
+  secondsPerLaterFrame,
+  trackEpisode,
+  writeTrackArtifacts,
+} from '@gsdyn/track';
 import type { Command } from 'commander';
 import { intIn } from '../options.js';
 import { Reporter } from '../output.js';
@@ -188,9 +194,11 @@ async function trackCapture(opts: DemoOptions, capture: string) {
   try {
     const episode = await readEpisode(capture);
     const frames = episode.manifest.frameCount;
-    const progress = new Progress('demo: track', opts.trackItersFirst + (frames - 1) * opts.trackIters, {
-      unit: 'iterations',
+    const planned = plannedTrackIterations(frames, episode.manifest.object?.kind, {
+      itersFirst: opts.trackItersFirst,
+      iters: opts.trackIters,
     });
+    const progress = new Progress('demo: track', planned, { unit: 'iterations' });
     const result = await trackEpisode(capture, {
       itersFirst: opts.trackItersFirst,
       iters: opts.trackIters,

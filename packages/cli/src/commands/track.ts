@@ -4,6 +4,7 @@ import {
   evaluateTracks,
   PRESET_NAMES,
   type PresetName,
+  plannedTrackIterations,
   secondsPerLaterFrame,
   TRACK_DEFAULTS,
   type TrackEvaluation,
@@ -107,9 +108,8 @@ export function registerTrack(program: Command): void {
       try {
         const episode = await readEpisode(episodeDir);
         const frames = Math.min(opts.frames ?? episode.manifest.frameCount, episode.manifest.frameCount);
-        const progress = new Progress('track', opts.itersFirst + (frames - 1) * opts.iters, {
-          unit: 'iterations',
-        });
+        const planned = plannedTrackIterations(frames, episode.manifest.object?.kind, opts);
+        const progress = new Progress('track', planned, { unit: 'iterations' });
         const result = await trackEpisode(episodeDir, {
           preset: opts.preset,
           itersFirst: opts.itersFirst,
