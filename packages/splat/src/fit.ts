@@ -240,18 +240,18 @@ export function viewLoss(
     );
   const extraWeight = options.extraWeight ?? 0;
   const withExtras = extraWeight > 0 && view.extraTarget !== undefined && E > 0;
-  if (options.contentRegion !== undefined) {
+  const content = options.contentRegion;
+  if (content !== undefined) {
     const dImage = new Float32Array(image.length);
-    const region = growRegion(options.contentRegion, 2 * SSIM_RADIUS, W, H);
-    const pixels = Math.max(0, region.width) * Math.max(0, region.height);
-    if (pixels === 0) {
+    if (content.width <= 0 || content.height <= 0) {
       // Render and targets black everywhere: nothing to fit.
       return { loss: 0, colorLoss: 0, extraLoss: 0, dImage };
     }
+    const region = growRegion(content, 2 * SSIM_RADIUS, W, H);
+    const pixels = region.width * region.height;
     if (pixels < plane) {
       const share = pixels / plane;
-      const crop = (planes: Float32Array, channels: number) =>
-        cropPlanes(planes, channels, W, H, region) as Float32Array;
+      const crop = (planes: Float32Array, channels: number) => cropPlanes(planes, channels, W, H, region);
       const loss = viewLossOn(
         crop(image, 3 + E),
         crop(view.target, 3),

@@ -104,8 +104,7 @@ test('viewLoss on a content region gives the whole image loss and gradient', () 
   // A gain everywhere and an offset on the mask only: black stays black off the mask.
   const gain = [1.1, 0.9, 1.05];
   const offset = [0.02, -0.01, 0.03];
-  const maskIn = (region: PixelRegion | undefined) =>
-    region ? cropPlanes(mask, 1, W, H, region) : Float32Array.from(mask);
+  const maskIn = (region: PixelRegion | undefined) => (region ? cropPlanes(mask, 1, W, H, region) : mask);
   const transform: ColorTransform = {
     apply: (_view, rgb, region) => {
       const m = maskIn(region);

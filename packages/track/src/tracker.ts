@@ -44,6 +44,7 @@ import {
 import {
   addPhysicalGradients,
   createPhysicalWorkspace,
+  type PhysicalPriorInputs,
   type PhysicalValues,
   physicalPriors,
 } from './losses/physical-priors.js';
@@ -328,6 +329,21 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
         )
       : undefined;
     let last: Record<string, number> = {};
+    // The priors' inputs at this frame (the arrays change in place from iteration to iteration).
+    const priorInputs: PhysicalPriorInputs = {
+      graph,
+      means: tracked.means,
+      quaternions: tracked.quaternions,
+      prevMeans,
+      prevQuaternions,
+      table: { indices: foreground },
+      background: {
+        indices: background,
+        means0: frame0.means,
+        quaternions0: frame0.quaternions,
+      },
+    };
+    const priors = () => physicalPriors(priorInputs, w, physicalWorkspace);
     // Coarse rigid alignment first (rigid-alignment.ts): a translation and a rotation vector scaled by the object's
     // radius, so that both are in metres and share Adam's step.
     const motion = new Float32Array(6);
@@ -354,24 +370,6 @@ export async function trackEpisode(episodeDir: string, options: TrackOptions = {
       const aligning = it < alignIters;
       // Rigidity, rotation similarity, isometry, table and background at the same parameters, computed while the
       // rasteriser's workers run the backward tile pass (their weighted gradients wait in the workspace).
-      const priors = () =>
-        physicalPriors(
-          {
-            graph,
-            means: tracked.means,
-            quaternions: tracked.quaternions,
-            prevMeans,
-            prevQuaternions,
-            table: { indices: foreground },
-            background: {
-              indices: background,
-              means0: frame0.means,
-              quaternions0: frame0.quaternions,
-            },
-          },
-          w,
-          physicalWorkspace,
-        );
       let physical: PhysicalValues | undefined;
       const grads = renderGaussiansBackward(
         tracked,
@@ -681,11 +679,16 @@ function fixedAffine(
   offsetMasks: Uint8Array[] | undefined,
   cameras: readonly { width: number; height: number }[],
 ): ColorTransform {
+  // apply and backward of one viewLoss call get the same region: its crop of the mask is made once.
+  let last: { view: number; region: PixelRegion; mask: Uint8Array } | undefined;
   const offsetMask = (view: number, region: PixelRegion | undefined) => {
     const mask = offsetMasks?.[view];
     if (mask === undefined || region === undefined) return mask;
-    const { width, height } = cameras[view];
-    return Uint8Array.from(cropPlanes(mask, 1, width, height, region));
+    if (last?.view !== view || last.region !== region) {
+      const { width, height } = cameras[view];
+      last = { view, region, mask: cropPlanes(mask, 1, width, height, region) };
+    }
+    return last.mask;
   };
   return {
     apply: (view, rgb, region) => applyColorAffine(rgb, affine, view, offsetMask(view, region)),

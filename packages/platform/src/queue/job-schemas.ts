@@ -43,7 +43,7 @@ export const TrackOptionsSchema = z
     alignIters: int(0, 1_000_000).optional(),
     velocityScale: z.number().min(0).max(1).optional(),
     minVisibleWeight: z.number().min(0).max(1e9).optional(),
-    neighbourSpread: z.number().min(1).max(1000).optional(),
+    neighbourSpread: z.number().min(1).max(1e6).optional(),
     occlusionAware: z.boolean().optional(),
     colorOffsetOnMask: z.boolean().optional(),
   })

@@ -90,16 +90,16 @@ export function maskRegion(mask: ArrayLike<number>, width: number, height: numbe
   return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
-/** The planar channels x region.height x region.width copy of a region of a planar image, in the image's precision. */
-export function cropPlanes(
-  image: PlanarImage | Uint8Array,
+/** The planar channels x region.height x region.width copy of a region of a planar image (or mask), of its type. */
+export function cropPlanes<T extends PlanarImage | Uint8Array>(
+  image: T,
   channels: number,
   width: number,
   height: number,
   region: PixelRegion,
-): PlanarImage {
+): T {
   const size = channels * region.width * region.height;
-  const out = image instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+  const out = new (image.constructor as new (length: number) => T)(size);
   for (let c = 0; c < channels; c++)
     for (let y = 0; y < region.height; y++) {
       const src = (c * height + region.y + y) * width + region.x;

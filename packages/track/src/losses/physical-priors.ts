@@ -97,7 +97,7 @@ export function physicalLosses(
   grads: { means: Values; quaternions: Values },
 ): PhysicalValues {
   // The priors write only to the workspace, so a throw from either step leaves `grads` as it was.
-  const values = physicalPriors(x, weights, workspace);
+  const values = physicalPriors(x, weights, workspace, 'physicalLosses');
   addPhysicalGradients(workspace, grads, 'physicalLosses');
   return values;
 }
@@ -111,11 +111,12 @@ export function physicalPriors(
   x: PhysicalPriorInputs,
   weights: PhysicalWeights,
   workspace: PhysicalWorkspace,
+  caller = 'physicalPriors',
 ): PhysicalValues {
-  const n = checkPhysicalInputs(x, 'physicalLosses', true);
+  const n = checkPhysicalInputs(x, caller, true);
   if (workspace.graph !== x.graph || workspace.n !== n) {
     throw new RangeError(
-      `physicalLosses: workspace was made for another graph or cloud size (n = ${workspace.n}, here ${n}); create it with createPhysicalWorkspace(graph, ${n})`,
+      `${caller}: workspace was made for another graph or cloud size (n = ${workspace.n}, here ${n}); create it with createPhysicalWorkspace(graph, ${n})`,
     );
   }
   const { means, quaternions, prevQuaternions, table, background } = x;
@@ -148,7 +149,7 @@ export function physicalPriors(
     const { indices, means0, quaternions0 } = background;
     if (means0.length !== 3 * n || quaternions0.length !== 4 * n) {
       throw new RangeError(
-        `physicalLosses: background.means0/quaternions0 have ${means0.length}/${quaternions0.length} values, expected ${3 * n}/${4 * n}`,
+        `${caller}: background.means0/quaternions0 have ${means0.length}/${quaternions0.length} values, expected ${3 * n}/${4 * n}`,
       );
     }
     values.bg = addBackgroundLoss(
